@@ -1,0 +1,73 @@
+/// Storage the identity domain needs; implemented once in module Storage.
+
+public protocol AccountStore: Sendable {
+    func account(id: String) async throws -> Account?
+    func account(username: String) async throws -> Account?
+    /// Fails if the username is taken.
+    func insertAccount(_ account: Account) async throws
+    func updateAccount(_ account: Account) async throws
+}
+
+/// One attempt to sign in, successful or not (the IP login record page shows these).
+public struct LoginAttempt: Sendable, Codable, Equatable {
+    public enum Outcome: String, Sendable, Codable {
+        case success
+        case badCredentials = "bad_credentials"
+        case throttled
+        case locked
+        case disabled
+    }
+
+    public var username: String
+    public var accountID: String?
+    public var at: Int64
+    public var ip: String
+    public var method: String
+    public var outcome: Outcome
+    public var userAgent: String
+
+    public init(
+        username: String, accountID: String?, at: Int64, ip: String, method: String, outcome: Outcome, userAgent: String
+    ) {
+        self.username = username
+        self.accountID = accountID
+        self.at = at
+        self.ip = ip
+        self.method = method
+        self.outcome = outcome
+        self.userAgent = userAgent
+    }
+}
+
+/// A successful sign-in to an app (the app login record page shows these).
+public struct AppSignIn: Sendable, Codable, Equatable {
+    public var accountID: String
+    public var clientID: String
+    public var at: Int64
+    public var ip: String
+    public var userAgent: String
+
+    public init(accountID: String, clientID: String, at: Int64, ip: String, userAgent: String) {
+        self.accountID = accountID
+        self.clientID = clientID
+        self.at = at
+        self.ip = ip
+        self.userAgent = userAgent
+    }
+}
+
+public protocol LoginRecordStore: Sendable {
+    func recordAttempt(_ attempt: LoginAttempt) async throws
+    /// Times of failed attempts for a username since `since`, newest first, stopping at the last success.
+    func recentFailures(username: String, since: Int64) async throws -> [Int64]
+    func recentFailures(ip: String, since: Int64) async throws -> [Int64]
+    func attempts(accountID: String, limit: Int) async throws -> [LoginAttempt]
+    func recordAppSignIn(_ signIn: AppSignIn) async throws
+    func appSignIns(accountID: String, limit: Int) async throws -> [AppSignIn]
+}
+
+/// The scopes an account has approved for an app.
+public protocol ConsentStore: Sendable {
+    func consentedScopes(accountID: String, clientID: String) async throws -> Set<String>
+    func saveConsent(accountID: String, clientID: String, scopes: Set<String>, at: Int64) async throws
+}

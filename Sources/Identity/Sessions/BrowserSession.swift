@@ -1,0 +1,34 @@
+/// A signed-in browser. The cookie holds a random token; only its hash is stored, and `id` (released as the
+/// ID token's `sid`) is a separate random value so that it can be shown to apps without exposing the cookie.
+public struct BrowserSession: Sendable, Codable, Equatable {
+    public var id: String
+    public var tokenHash: String
+    public var accountID: String
+    public var authTime: Int64
+    public var amr: [String]
+    public var createdAt: Int64
+    public var expiresAt: Int64
+    public var ip: String
+    public var userAgent: String
+
+    public init(
+        id: String, tokenHash: String, accountID: String, authTime: Int64, amr: [String], createdAt: Int64,
+        expiresAt: Int64, ip: String, userAgent: String
+    ) {
+        self.id = id
+        self.tokenHash = tokenHash
+        self.accountID = accountID
+        self.authTime = authTime
+        self.amr = amr
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.ip = ip
+        self.userAgent = userAgent
+    }
+}
+
+public protocol SessionStore: Sendable {
+    func saveSession(_ session: BrowserSession) async throws
+    func session(tokenHash: String) async throws -> BrowserSession?
+    func deleteSession(id: String) async throws
+}

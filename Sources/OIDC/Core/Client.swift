@@ -1,0 +1,68 @@
+/// A registered relying party.
+public struct Client: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// Can keep a secret (a server-side app).
+        case confidential
+        /// Cannot keep a secret (a mobile or single-page app): PKCE is mandatory and there is no secret.
+        case `public`
+    }
+
+    public enum AuthMethod: String, Sendable, Codable, CaseIterable {
+        case clientSecretBasic = "client_secret_basic"
+        case clientSecretPost = "client_secret_post"
+        case privateKeyJWT = "private_key_jwt"
+        case none
+    }
+
+    public var id: String
+    public var name: String
+    /// Hex SHA-256 of the client secret; `nil` for public and `private_key_jwt` clients.
+    public var secretHash: String?
+    public var redirectURIs: [String]
+    public var postLogoutRedirectURIs: [String]
+    public var allowedScopes: [String]
+    public var kind: Kind
+    public var authMethod: AuthMethod
+    /// "RS256" (default, as OIDC requires) or "ES256".
+    public var idTokenAlg: String
+    public var requirePKCE: Bool
+    /// First-party apps skip the consent page.
+    public var skipConsent: Bool
+    /// The client's public keys as a JWKS document, for `private_key_jwt`.
+    public var jwks: String?
+    /// Back-channel logout receiver, if the app registered one.
+    public var backchannelLogoutURI: String?
+    public var createdAt: Int64
+
+    public init(
+        id: String, name: String, secretHash: String?, redirectURIs: [String],
+        postLogoutRedirectURIs: [String] = [], allowedScopes: [String] = Scope.defaultAllowed,
+        kind: Kind = .confidential, authMethod: AuthMethod = .clientSecretBasic, idTokenAlg: String = "RS256",
+        requirePKCE: Bool = true, skipConsent: Bool = false, jwks: String? = nil,
+        backchannelLogoutURI: String? = nil, createdAt: Int64
+    ) {
+        self.id = id
+        self.name = name
+        self.secretHash = secretHash
+        self.redirectURIs = redirectURIs
+        self.postLogoutRedirectURIs = postLogoutRedirectURIs
+        self.allowedScopes = allowedScopes
+        self.kind = kind
+        self.authMethod = authMethod
+        self.idTokenAlg = idTokenAlg
+        self.requirePKCE = requirePKCE
+        self.skipConsent = skipConsent
+        self.jwks = jwks
+        self.backchannelLogoutURI = backchannelLogoutURI
+        self.createdAt = createdAt
+    }
+
+    /// PKCE is mandatory for public clients and for clients registered with require-PKCE; legacy confidential
+    /// MOE-era apps that send no challenge stay supported when registered without it.
+    public var mustUsePKCE: Bool { kind == .public || requirePKCE }
+
+    /// Exact string comparison, as RFC 9700 §4.1.3 requires: no prefix, wildcard or normalisation.
+    public func isRegistered(redirectURI: String) -> Bool {
+        redirectURIs.contains(redirectURI)
+    }
+}

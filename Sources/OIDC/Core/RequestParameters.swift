@@ -1,0 +1,66 @@
+/// The parameters of one request, as received: a name may legitimately arrive more than once on the wire,
+/// and RFC 6749 §3.1 says such a request is invalid, so they are kept as a list rather than a dictionary.
+public struct RequestParameters: Sendable, Equatable {
+    public private(set) var pairs: [(name: String, value: String)]
+
+    public init(_ pairs: [(name: String, value: String)] = []) {
+        self.pairs = pairs
+    }
+
+    public static func == (lhs: RequestParameters, rhs: RequestParameters) -> Bool {
+        lhs.pairs.elementsEqual(rhs.pairs) { $0.name == $1.name && $0.value == $1.value }
+    }
+
+    public mutating func append(_ name: String, _ value: String) {
+        pairs.append((name, value))
+    }
+
+    /// The single value of `name`; a repeated parameter is `invalid_request`. Empty values count as absent
+    /// (RFC 6749 §3.1: "Parameters sent without a value MUST be treated as if they were omitted").
+    public func single(_ name: String) throws(OAuthError) -> String? {
+        var found: String?
+        for pair in pairs where pair.name == name {
+            guard found == nil else { throw .invalidRequest("The \(name) parameter is repeated.") }
+            found = pair.value
+        }
+        guard let found, !found.isEmpty else { return nil }
+        return found
+    }
+
+    /// Like `single`, but missing is `invalid_request` too.
+    public func required(_ name: String) throws(OAuthError) -> String {
+        guard let value = try single(name) else { throw .invalidRequest("The \(name) parameter is missing.") }
+        return value
+    }
+
+    /// The first value, ignoring repetition: for places where a duplicate must not hide a useful error.
+    public func first(_ name: String) -> String? {
+        pairs.first { $0.name == name }.map(\.value).flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The names that appear more than once.
+    public var repeatedNames: [String] {
+        var counts: [String: Int] = [:]
+        for pair in pairs { counts[pair.name, default: 0] += 1 }
+        return counts.filter { $0.value > 1 }.map(\.key).sorted()
+    }
+
+    /// Parses `application/x-www-form-urlencoded` text (also used for query strings).
+    public static func parseForm(_ text: Substring) -> RequestParameters {
+        var result = RequestParameters()
+        for piece in text.split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = piece.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = decodeComponent(parts[0])
+            let value = parts.count > 1 ? decodeComponent(parts[1]) : ""
+            result.append(name, value)
+        }
+        return result
+    }
+
+    private static func decodeComponent(_ text: Substring) -> String {
+        let spaced = text.replacingOccurrences(of: "+", with: " ")
+        return spaced.removingPercentEncoding ?? spaced
+    }
+}
+
+import Foundation

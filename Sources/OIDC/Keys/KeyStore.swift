@@ -1,0 +1,67 @@
+import Foundation
+
+/// Where signing keys live. The file implementation keeps one PEM per key plus a metadata file in `keys/`,
+/// all mode 0600, so an operator can back up or mount the folder on several nodes.
+public protocol KeyStore: Sendable {
+    func loadKeys() throws -> [SigningKey]
+    func saveKeys(_ keys: [SigningKey]) throws
+}
+
+public struct FileKeyStore: KeyStore {
+    public let directory: URL
+
+    public init(directory: URL) {
+        self.directory = directory
+    }
+
+    private var indexURL: URL { directory.appendingPathComponent("keyring.json") }
+
+    private struct IndexEntry: Codable {
+        var kid: String
+        var alg: SigningKey.Algorithm
+        var createdAt: Int64
+        var retiresAt: Int64?
+        var file: String
+    }
+
+    public func loadKeys() throws -> [SigningKey] {
+        guard FileManager.default.fileExists(atPath: indexURL.path) else { return [] }
+        let entries = try JSON.decode([IndexEntry].self, from: Data(contentsOf: indexURL))
+        return try entries.map { entry in
+            let pem = try String(contentsOf: directory.appendingPathComponent(entry.file), encoding: .utf8)
+            return SigningKey(
+                kid: entry.kid, alg: entry.alg, createdAt: entry.createdAt, retiresAt: entry.retiresAt,
+                privateKeyPEM: pem)
+        }
+    }
+
+    public func saveKeys(_ keys: [SigningKey]) throws {
+        try FileManager.default.createDirectory(
+            at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        var entries: [IndexEntry] = []
+        for key in keys {
+            let file = "\(key.alg.rawValue.lowercased())-\(key.kid).pem"
+            try writePrivate(Data(key.privateKeyPEM.utf8), to: directory.appendingPathComponent(file))
+            entries.append(.init(kid: key.kid, alg: key.alg, createdAt: key.createdAt, retiresAt: key.retiresAt, file: file))
+        }
+        try writePrivate(try JSON.encode(entries), to: indexURL)
+        // Remove PEM files of keys that are no longer in the ring.
+        let kept = Set(entries.map(\.file))
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasSuffix(".pem") && !kept.contains(name) {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+        }
+    }
+
+    /// Writes atomically and with owner-only permissions from the first byte.
+    private func writePrivate(_ data: Data, to url: URL) throws {
+        let temporary = url.appendingPathExtension("tmp")
+        _ = FileManager.default.createFile(atPath: temporary.path, contents: nil, attributes: [.posixPermissions: 0o600])
+        try data.write(to: temporary)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: temporary.path)
+        // rename(2) replaces the old file atomically: a crash leaves either the old or the new key ring.
+        guard rename(temporary.path, url.path) == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path])
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Crypto
+import CryptoExtras
+import Foundation
+import JWTKit
+
+/// One signing key pair and its life cycle: active keys sign, retiring keys only verify (and stay in the JWKS)
+/// until `retiresAt`, so tokens they signed keep verifying while relying parties refresh their caches.
+public struct SigningKey: Sendable, Codable, Equatable {
+    public enum Algorithm: String, Sendable, Codable, CaseIterable {
+        case rs256 = "RS256"
+        case es256 = "ES256"
+    }
+
+    public var kid: String
+    public var alg: Algorithm
+    public var createdAt: Int64
+    /// `nil` while the key is the active signer for its algorithm.
+    public var retiresAt: Int64?
+    public var privateKeyPEM: String
+
+    public init(kid: String, alg: Algorithm, createdAt: Int64, retiresAt: Int64? = nil, privateKeyPEM: String) {
+        self.kid = kid
+        self.alg = alg
+        self.createdAt = createdAt
+        self.retiresAt = retiresAt
+        self.privateKeyPEM = privateKeyPEM
+    }
+
+    /// Generates a fresh key; its kid is the RFC 7638 thumbprint of the public key.
+    public static func generate(_ alg: Algorithm, now: Int64) throws -> SigningKey {
+        let pem: String
+        switch alg {
+        case .rs256:
+            pem = try _RSA.Signing.PrivateKey(keySize: .bits2048).pemRepresentation
+        case .es256:
+            pem = P256.Signing.PrivateKey().pemRepresentation
+        }
+        let draft = SigningKey(kid: "", alg: alg, createdAt: now, privateKeyPEM: pem)
+        let jwk = try draft.publicJWK()
+        return SigningKey(kid: try JWKThumbprint.compute(jwk), alg: alg, createdAt: now, privateKeyPEM: pem)
+    }
+
+    /// The public half as a JWK, without `kid`/`use`/`alg` (those are added when publishing).
+    public func publicJWK() throws -> [String: String] {
+        switch alg {
+        case .rs256:
+            let key = try Insecure.RSA.PrivateKey(pem: privateKeyPEM)
+            let primitives = try key.publicKey.getKeyPrimitives()
+            return [
+                "kty": "RSA",
+                "n": primitives.modulus.base64URLEncoded(),
+                "e": primitives.publicExponent.base64URLEncoded(),
+            ]
+        case .es256:
+            let key = try P256.Signing.PrivateKey(pemRepresentation: privateKeyPEM)
+            let raw = key.publicKey.x963Representation  // 0x04 || x || y
+            return [
+                "kty": "EC", "crv": "P-256",
+                "x": Data(raw[1...32]).base64URLEncoded(),
+                "y": Data(raw[33...64]).base64URLEncoded(),
+            ]
+        }
+    }
+
+    /// Adds this key to a JWTKit collection under its kid.
+    func register(in collection: JWTKeyCollection) async throws {
+        switch alg {
+        case .rs256:
+            await collection.add(
+                rsa: try Insecure.RSA.PrivateKey(pem: privateKeyPEM), digestAlgorithm: .sha256,
+                kid: JWKIdentifier(string: kid))
+        case .es256:
+            await collection.add(ecdsa: try ES256PrivateKey(pem: privateKeyPEM), kid: JWKIdentifier(string: kid))
+        }
+    }
+}
+
+/// RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order, without whitespace.
+public enum JWKThumbprint {
+    public static func compute(_ jwk: [String: String]) throws -> String {
+        let required: [String]
+        switch jwk["kty"] {
+        case "RSA": required = ["e", "kty", "n"]
+        case "EC": required = ["crv", "kty", "x", "y"]
+        case "OKP": required = ["crv", "kty", "x"]
+        default: throw JWKThumbprintError.unsupportedKeyType
+        }
+        var members: [String] = []
+        for name in required {
+            guard let value = jwk[name] else { throw JWKThumbprintError.missingMember(name) }
+            // Base64url values and key-type names contain no characters that JSON would escape.
+            members.append("\"\(name)\":\"\(value)\"")
+        }
+        let canonical = "{" + members.joined(separator: ",") + "}"
+        return Data(SHA256.hash(data: Data(canonical.utf8))).base64URLEncoded()
+    }
+}
+
+public enum JWKThumbprintError: Error {
+    case unsupportedKeyType
+    case missingMember(String)
+}

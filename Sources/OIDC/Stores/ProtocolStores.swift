@@ -1,0 +1,155 @@
+/// The storage the protocol core needs, as small per-feature protocols. One SQL implementation (module Storage)
+/// serves SQLite and PostgreSQL; tests may substitute their own.
+
+public protocol ClientStore: Sendable {
+    func client(id: String) async throws -> Client?
+    func allClients() async throws -> [Client]
+    /// Inserts or replaces.
+    func saveClient(_ client: Client) async throws
+    func removeClient(id: String) async throws -> Bool
+}
+
+/// A finished authentication handed back by an interaction (password, county login, …).
+public struct Authentication: Sendable, Codable, Equatable {
+    public var subject: String
+    public var authTime: Int64
+    public var amr: [String]
+    public var acr: String?
+    /// The browser session id, released as `sid`.
+    public var sessionID: String?
+
+    public init(subject: String, authTime: Int64, amr: [String], acr: String? = nil, sessionID: String? = nil) {
+        self.subject = subject
+        self.authTime = authTime
+        self.amr = amr
+        self.acr = acr
+        self.sessionID = sessionID
+    }
+}
+
+/// An authorization code as stored: only the hash of the code itself is kept.
+public struct AuthorizationCode: Sendable, Codable, Equatable {
+    public var codeHash: String
+    public var grantID: String
+    public var clientID: String
+    public var redirectURI: String
+    public var scopes: [String]
+    public var nonce: String?
+    public var codeChallenge: String?
+    public var authentication: Authentication
+    public var expiresAt: Int64
+
+    public init(
+        codeHash: String, grantID: String, clientID: String, redirectURI: String, scopes: [String], nonce: String?,
+        codeChallenge: String?, authentication: Authentication, expiresAt: Int64
+    ) {
+        self.codeHash = codeHash
+        self.grantID = grantID
+        self.clientID = clientID
+        self.redirectURI = redirectURI
+        self.scopes = scopes
+        self.nonce = nonce
+        self.codeChallenge = codeChallenge
+        self.authentication = authentication
+        self.expiresAt = expiresAt
+    }
+}
+
+public enum CodeRedemption: Sendable, Equatable {
+    case redeemed(AuthorizationCode)
+    /// The code had been used before: the caller must revoke what it produced (RFC 6749 §4.1.2).
+    case alreadyUsed(AuthorizationCode)
+    case unknown
+}
+
+public protocol AuthorizationCodeStore: Sendable {
+    func saveCode(_ code: AuthorizationCode) async throws
+    /// Atomically marks the code used; concurrent redemptions see exactly one `.redeemed`.
+    func redeemCode(hash: String, now: Int64) async throws -> CodeRedemption
+}
+
+/// The family of tokens that one authorization (one code exchange) produced.
+public struct Grant: Sendable, Codable, Equatable {
+    public var id: String
+    public var clientID: String
+    public var scopes: [String]
+    public var authentication: Authentication
+    public var nonce: String?
+    public var createdAt: Int64
+    public var revokedAt: Int64?
+
+    public init(
+        id: String, clientID: String, scopes: [String], authentication: Authentication, nonce: String?,
+        createdAt: Int64, revokedAt: Int64? = nil
+    ) {
+        self.id = id
+        self.clientID = clientID
+        self.scopes = scopes
+        self.authentication = authentication
+        self.nonce = nonce
+        self.createdAt = createdAt
+        self.revokedAt = revokedAt
+    }
+}
+
+public protocol GrantStore: Sendable {
+    func saveGrant(_ grant: Grant) async throws
+    func grant(id: String) async throws -> Grant?
+    func revokeGrant(id: String, at: Int64) async throws
+    /// Revokes every grant made in one browser session (used at logout for tokens bound to it, if configured).
+    func grants(sessionID: String) async throws -> [Grant]
+}
+
+public struct RefreshTokenRecord: Sendable, Codable, Equatable {
+    public var tokenHash: String
+    public var grantID: String
+    public var clientID: String
+    /// The token this one replaced, if any.
+    public var parentHash: String?
+    public var issuedAt: Int64
+    public var expiresAt: Int64
+    /// Set once the token has been exchanged for its successor.
+    public var rotatedAt: Int64?
+    /// Whether the one grace-window retry was spent.
+    public var retried: Bool
+
+    public init(
+        tokenHash: String, grantID: String, clientID: String, parentHash: String?, issuedAt: Int64, expiresAt: Int64,
+        rotatedAt: Int64? = nil, retried: Bool = false
+    ) {
+        self.tokenHash = tokenHash
+        self.grantID = grantID
+        self.clientID = clientID
+        self.parentHash = parentHash
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.rotatedAt = rotatedAt
+        self.retried = retried
+    }
+}
+
+public protocol RefreshTokenStore: Sendable {
+    func saveRefreshToken(_ record: RefreshTokenRecord) async throws
+    func refreshToken(hash: String) async throws -> RefreshTokenRecord?
+    /// Sets `rotatedAt` if it is unset; true when this call did it.
+    func markRotated(hash: String, at: Int64) async throws -> Bool
+    /// Spends the grace retry if unspent; true when this call did it.
+    func markRetried(hash: String) async throws -> Bool
+    /// Deletes the successors of a token (when a grace retry replaces them).
+    func deleteChildren(ofHash: String) async throws
+    func deleteRefreshToken(hash: String) async throws
+}
+
+/// Single-use markers: revoked access-token ids and spent `private_key_jwt` assertion ids.
+public protocol TokenMarkerStore: Sendable {
+    func revokeAccessToken(jti: String, expiresAt: Int64) async throws
+    func isAccessTokenRevoked(jti: String) async throws -> Bool
+    /// Records `jti`; false when it had been recorded before (a replay).
+    func recordAssertion(jti: String, clientID: String, expiresAt: Int64) async throws -> Bool
+}
+
+/// What the protocol core asks of the identity domain about a subject.
+public protocol ClaimsSource: Sendable {
+    /// The claims `scopes` release for `subject`, or nil when the subject is unknown or may not sign in any more.
+    func claims(for subject: String, scopes: [String]) async throws -> [String: JSONValue]?
+}

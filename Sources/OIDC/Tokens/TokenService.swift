@@ -1,0 +1,306 @@
+import Crypto
+import Foundation
+
+/// Issues, exchanges, verifies, introspects and revokes tokens. Everything that needs the protocol's rules
+/// lives here; the web layer only translates HTTP.
+public struct TokenService: Sendable {
+    public struct Stores: Sendable {
+        public var codes: any AuthorizationCodeStore
+        public var grants: any GrantStore
+        public var refreshTokens: any RefreshTokenStore
+        public var markers: any TokenMarkerStore
+
+        public init(
+            codes: any AuthorizationCodeStore, grants: any GrantStore, refreshTokens: any RefreshTokenStore,
+            markers: any TokenMarkerStore
+        ) {
+            self.codes = codes
+            self.grants = grants
+            self.refreshTokens = refreshTokens
+            self.markers = markers
+        }
+    }
+
+    public let policy: TokenPolicy
+    public let keys: KeyManager
+    let stores: Stores
+    let claimsSource: any ClaimsSource
+    let clock: Clock
+
+    public init(policy: TokenPolicy, keys: KeyManager, stores: Stores, claimsSource: any ClaimsSource, clock: Clock) {
+        self.policy = policy
+        self.keys = keys
+        self.stores = stores
+        self.claimsSource = claimsSource
+        self.clock = clock
+    }
+
+    // MARK: Authorization codes
+
+    /// Creates a single-use code for a finished authorization; only its hash is stored.
+    public func issueCode(for request: AuthorizationRequest, authentication: Authentication) async throws -> String {
+        let code = Secrets.randomToken()
+        try await stores.codes.saveCode(
+            AuthorizationCode(
+                codeHash: Secrets.hash(code), grantID: Secrets.randomToken(bytes: 16), clientID: request.clientID,
+                redirectURI: request.redirectURI, scopes: request.scopes, nonce: request.nonce,
+                codeChallenge: request.codeChallenge, authentication: authentication,
+                expiresAt: clock.now() + policy.codeTTL))
+        return code
+    }
+
+    // MARK: Token endpoint
+
+    public func exchange(_ parameters: RequestParameters, client: Client) async throws -> TokenResponse {
+        switch try parameters.required("grant_type") {
+        case "authorization_code": return try await redeemCode(parameters, client: client)
+        case "refresh_token": return try await refresh(parameters, client: client)
+        case "client_credentials": return try await clientCredentials(parameters, client: client)
+        default: throw OAuthError(.unsupportedGrantType, "The grant_type is not supported.")
+        }
+    }
+
+    private func redeemCode(_ parameters: RequestParameters, client: Client) async throws -> TokenResponse {
+        let code = try parameters.required("code")
+        let sentRedirectURI = try parameters.single("redirect_uri")
+        let verifier = try parameters.single("code_verifier")
+        let now = clock.now()
+        let stored: AuthorizationCode
+        switch try await stores.codes.redeemCode(hash: Secrets.hash(code), now: now) {
+        case .unknown:
+            throw OAuthError.invalidGrant("The authorization code is invalid.")
+        case .alreadyUsed(let used):
+            // RFC 6749 §4.1.2: a replayed code revokes everything issued from it.
+            try await stores.grants.revokeGrant(id: used.grantID, at: now)
+            throw OAuthError.invalidGrant("The authorization code was already used.")
+        case .redeemed(let code):
+            stored = code
+        }
+        guard stored.clientID == client.id else {
+            throw OAuthError.invalidGrant("The authorization code was issued to another client.")
+        }
+        guard stored.expiresAt > now else {
+            throw OAuthError.invalidGrant("The authorization code has expired.")
+        }
+        guard (sentRedirectURI ?? (client.redirectURIs.count == 1 ? client.redirectURIs[0] : nil)) == stored.redirectURI
+        else {
+            throw OAuthError.invalidGrant("The redirect_uri does not match the authorization request.")
+        }
+        switch (stored.codeChallenge, verifier) {
+        case (let challenge?, let verifier?):
+            guard PKCE.verify(verifier: verifier, challenge: challenge) else {
+                throw OAuthError.invalidGrant("The code_verifier does not match the code_challenge.")
+            }
+        case (.some, nil):
+            throw OAuthError.invalidGrant("The code_verifier is missing.")
+        case (nil, .some):
+            // RFC 9700 §2.1.1: a verifier without a challenge signals a downgrade attack.
+            throw OAuthError.invalidGrant("No code_challenge was sent with the authorization request.")
+        case (nil, nil):
+            break
+        }
+        let grant = Grant(
+            id: stored.grantID, clientID: client.id, scopes: stored.scopes, authentication: stored.authentication,
+            nonce: stored.nonce, createdAt: now)
+        try await stores.grants.saveGrant(grant)
+        return try await respond(grant: grant, scopes: stored.scopes, client: client, parentRefreshHash: nil, now: now)
+    }
+
+    private func refresh(_ parameters: RequestParameters, client: Client) async throws -> TokenResponse {
+        let presented = try parameters.required("refresh_token")
+        let requestedScope = try parameters.single("scope")
+        let now = clock.now()
+        let hash = Secrets.hash(presented)
+        let invalid = OAuthError.invalidGrant("The refresh token is invalid.")
+        guard let record = try await stores.refreshTokens.refreshToken(hash: hash) else { throw invalid }
+        guard record.clientID == client.id else {
+            throw OAuthError.invalidGrant("The refresh token was issued to another client.")
+        }
+        guard record.expiresAt > now else { throw OAuthError.invalidGrant("The refresh token has expired.") }
+        guard let grant = try await stores.grants.grant(id: record.grantID), grant.revokedAt == nil else { throw invalid }
+
+        var scopes = grant.scopes
+        if let requestedScope {
+            let narrowed = Scope.parse(requestedScope)
+            guard Set(narrowed).isSubset(of: Set(grant.scopes)) else {
+                throw OAuthError(.invalidScope, "The requested scope exceeds the original grant.")
+            }
+            scopes = narrowed
+        }
+
+        if record.rotatedAt == nil, try await stores.refreshTokens.markRotated(hash: hash, at: now) {
+            return try await respond(grant: grant, scopes: scopes, client: client, parentRefreshHash: hash, now: now)
+        }
+        // Already rotated. A client whose previous response was lost may retry once within the grace window;
+        // anything else is reuse of a stolen token, and the whole family is revoked (RFC 9700 §4.14.2).
+        let rotatedAt = try await stores.refreshTokens.refreshToken(hash: hash)?.rotatedAt ?? now
+        if now - rotatedAt <= policy.refreshGraceSeconds, try await stores.refreshTokens.markRetried(hash: hash) {
+            try await stores.refreshTokens.deleteChildren(ofHash: hash)
+            return try await respond(grant: grant, scopes: scopes, client: client, parentRefreshHash: hash, now: now)
+        }
+        try await stores.grants.revokeGrant(id: grant.id, at: now)
+        throw OAuthError.invalidGrant("The refresh token was already used; the grant has been revoked.")
+    }
+
+    private func clientCredentials(_ parameters: RequestParameters, client: Client) async throws -> TokenResponse {
+        guard client.kind == .confidential else {
+            throw OAuthError(.unauthorizedClient, "Public clients cannot use client_credentials.")
+        }
+        let userScopes: Set<String> = [Scope.openid, Scope.offlineAccess]
+        let available = client.allowedScopes.filter { !userScopes.contains($0) }
+        var scopes = available
+        if let requested = try parameters.single("scope") {
+            scopes = Scope.parse(requested).filter { available.contains($0) }
+            guard !scopes.isEmpty else { throw OAuthError(.invalidScope, "None of the requested scopes is available.") }
+        }
+        let now = clock.now()
+        var claims = baseAccessClaims(client: client, scopes: scopes, now: now)
+        claims["sub"] = .string(client.id)
+        let accessToken = try await keys.sign(claims, alg: .rs256, type: "at+jwt")
+        return TokenResponse(
+            accessToken: accessToken, expiresIn: policy.accessTokenTTL, scope: scopes.joined(separator: " "))
+    }
+
+    /// Builds the response for a user grant: an access token, an ID token for `openid`, and a refresh token when
+    /// the grant allows one.
+    private func respond(grant: Grant, scopes: [String], client: Client, parentRefreshHash: String?, now: Int64)
+        async throws -> TokenResponse
+    {
+        let subject = grant.authentication.subject
+        guard let userClaims = try await claimsSource.claims(for: subject, scopes: scopes) else {
+            throw OAuthError.invalidGrant("The account can no longer sign in.")
+        }
+        var access = baseAccessClaims(client: client, scopes: scopes, now: now)
+        access["sub"] = .string(subject)
+        access["gid"] = .string(grant.id)
+        access["auth_time"] = .int(grant.authentication.authTime)
+        if let sid = grant.authentication.sessionID { access["sid"] = .string(sid) }
+        let accessToken = try await keys.sign(access, alg: .rs256, type: "at+jwt")
+
+        var idToken: String?
+        if scopes.contains(Scope.openid) {
+            idToken = try await signIDToken(
+                grant: grant, client: client, userClaims: userClaims, accessToken: accessToken, now: now)
+        }
+
+        var refreshToken: String?
+        let wantsRefresh =
+            scopes.contains(Scope.offlineAccess) || (client.kind == .confidential && policy.refreshForConfidentialClients)
+        if wantsRefresh {
+            let token = Secrets.randomToken()
+            try await stores.refreshTokens.saveRefreshToken(
+                RefreshTokenRecord(
+                    tokenHash: Secrets.hash(token), grantID: grant.id, clientID: client.id,
+                    parentHash: parentRefreshHash, issuedAt: now, expiresAt: now + policy.refreshTokenTTL))
+            refreshToken = token
+        }
+        return TokenResponse(
+            accessToken: accessToken, expiresIn: policy.accessTokenTTL, refreshToken: refreshToken, idToken: idToken,
+            scope: scopes.joined(separator: " "))
+    }
+
+    /// RFC 9068 §2.2 claims shared by every access token.
+    private func baseAccessClaims(client: Client, scopes: [String], now: Int64) -> ClaimSet {
+        ClaimSet([
+            "iss": .string(policy.issuer),
+            "aud": .string(policy.issuer),
+            "client_id": .string(client.id),
+            "iat": .int(now),
+            "exp": .int(now + policy.accessTokenTTL),
+            "jti": .string(Secrets.randomToken(bytes: 16)),
+            "scope": .string(scopes.joined(separator: " ")),
+        ])
+    }
+
+    private func signIDToken(
+        grant: Grant, client: Client, userClaims: [String: JSONValue], accessToken: String, now: Int64
+    ) async throws -> String {
+        var claims = ClaimSet(userClaims)
+        let auth = grant.authentication
+        claims["iss"] = .string(policy.issuer)
+        claims["sub"] = .string(auth.subject)
+        claims["aud"] = .string(client.id)
+        claims["azp"] = .string(client.id)
+        claims["iat"] = .int(now)
+        claims["exp"] = .int(now + policy.idTokenTTL)
+        claims["auth_time"] = .int(auth.authTime)
+        claims["amr"] = .array(auth.amr.map(JSONValue.string))
+        claims["acr"] = .string(auth.acr ?? "0")
+        if let nonce = grant.nonce { claims["nonce"] = .string(nonce) }
+        if let sid = auth.sessionID { claims["sid"] = .string(sid) }
+        // at_hash (OIDC Core §3.1.3.6): left half of the SHA-256 of the access token.
+        let digest = Array(SHA256.hash(data: Data(accessToken.utf8)))
+        claims["at_hash"] = .string(Data(digest[0..<16]).base64URLEncoded())
+        let alg = SigningKey.Algorithm(rawValue: client.idTokenAlg) ?? .rs256
+        return try await keys.sign(claims, alg: alg)
+    }
+
+    // MARK: Verification, introspection, revocation
+
+    /// A verified, unexpired, unrevoked access token.
+    public func verifyAccessToken(_ token: String) async throws -> ClaimSet {
+        guard let claims = await keys.verify(token), claims.string("iss") == policy.issuer,
+            claims.audiences.contains(policy.issuer), let jti = claims.string("jti"), claims.string("client_id") != nil
+        else { throw OAuthError.invalidToken("The access token is invalid.") }
+        guard let exp = claims.int("exp"), exp > clock.now() else {
+            throw OAuthError.invalidToken("The access token has expired.")
+        }
+        guard try await !stores.markers.isAccessTokenRevoked(jti: jti) else {
+            throw OAuthError.invalidToken("The access token has been revoked.")
+        }
+        if let grantID = claims.string("gid") {
+            guard let grant = try await stores.grants.grant(id: grantID), grant.revokedAt == nil else {
+                throw OAuthError.invalidToken("The access token has been revoked.")
+            }
+        }
+        return claims
+    }
+
+    /// RFC 7662 §2.2. Refresh tokens are described only to the client they were issued to.
+    public func introspect(_ token: String, client: Client) async throws -> [String: JSONValue] {
+        if let claims = try? await verifyAccessToken(token) {
+            var answer = claims.values
+            answer["active"] = true
+            answer["token_type"] = "Bearer"
+            answer.removeValue(forKey: "gid")
+            return answer
+        }
+        let now = clock.now()
+        if let record = try await stores.refreshTokens.refreshToken(hash: Secrets.hash(token)),
+            record.clientID == client.id, record.rotatedAt == nil, record.expiresAt > now,
+            let grant = try await stores.grants.grant(id: record.grantID), grant.revokedAt == nil
+        {
+            return [
+                "active": true, "token_type": "refresh_token", "client_id": .string(record.clientID),
+                "sub": .string(grant.authentication.subject), "scope": .string(grant.scopes.joined(separator: " ")),
+                "iat": .int(record.issuedAt), "exp": .int(record.expiresAt), "iss": .string(policy.issuer),
+            ]
+        }
+        return ["active": false]
+    }
+
+    /// RFC 7009 §2.1. Revoking a refresh token revokes its grant (and so its access tokens). Unknown tokens and
+    /// tokens of other clients are ignored, as the RFC asks.
+    public func revoke(_ token: String, client: Client) async throws {
+        let now = clock.now()
+        if let record = try await stores.refreshTokens.refreshToken(hash: Secrets.hash(token)) {
+            if record.clientID == client.id { try await stores.grants.revokeGrant(id: record.grantID, at: now) }
+            return
+        }
+        if let claims = await keys.verify(token), claims.string("iss") == policy.issuer,
+            claims.string("client_id") == client.id, let jti = claims.string("jti")
+        {
+            try await stores.markers.revokeAccessToken(jti: jti, expiresAt: claims.int("exp") ?? now + policy.accessTokenTTL)
+        }
+    }
+
+    /// Verifies an ID token this server issued (signature, issuer, audience), ignoring its expiry: that is how
+    /// `id_token_hint` is read at the authorization and logout endpoints.
+    public func verifyIDTokenHint(_ token: String, clientID: String?) async -> ClaimSet? {
+        guard let claims = await keys.verify(token), claims.string("iss") == policy.issuer,
+            claims.string("sub") != nil, claims.values["client_id"] == nil
+        else { return nil }
+        if let clientID, !claims.audiences.contains(clientID) { return nil }
+        return claims
+    }
+}

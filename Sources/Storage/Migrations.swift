@@ -1,0 +1,89 @@
+import SQLKit
+
+/// Versioned schema changes. Each runs once, in order, inside a transaction; `migrate` is idempotent.
+/// Types are portable across SQLite and PostgreSQL: TEXT ids and JSON, BIGINT epoch seconds.
+enum Migrations {
+    struct Migration: Sendable {
+        let version: Int
+        let name: String
+        let statements: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "authorization server",
+            statements: [
+                """
+                CREATE TABLE clients (
+                    id TEXT PRIMARY KEY, data TEXT NOT NULL, created_at BIGINT NOT NULL)
+                """,
+                """
+                CREATE TABLE accounts (
+                    id TEXT PRIMARY KEY, username TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+                    name TEXT NOT NULL, email TEXT, email_verified INTEGER NOT NULL DEFAULT 0, mobile TEXT,
+                    national_id TEXT, school TEXT, title TEXT NOT NULL, status TEXT NOT NULL,
+                    created_at BIGINT NOT NULL, updated_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX accounts_mobile ON accounts (mobile)",
+                "CREATE INDEX accounts_national_id ON accounts (national_id)",
+                """
+                CREATE TABLE browser_sessions (
+                    id TEXT PRIMARY KEY, token_hash TEXT NOT NULL UNIQUE, account_id TEXT NOT NULL,
+                    auth_time BIGINT NOT NULL, amr TEXT NOT NULL, created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL, ip TEXT NOT NULL, user_agent TEXT NOT NULL)
+                """,
+                "CREATE INDEX browser_sessions_expiry ON browser_sessions (expires_at)",
+                """
+                CREATE TABLE interactions (
+                    id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX interactions_expiry ON interactions (expires_at)",
+                """
+                CREATE TABLE authorization_codes (
+                    code_hash TEXT PRIMARY KEY, grant_id TEXT NOT NULL, client_id TEXT NOT NULL, data TEXT NOT NULL,
+                    expires_at BIGINT NOT NULL, redeemed_at BIGINT)
+                """,
+                "CREATE INDEX authorization_codes_expiry ON authorization_codes (expires_at)",
+                """
+                CREATE TABLE grants (
+                    id TEXT PRIMARY KEY, client_id TEXT NOT NULL, subject TEXT NOT NULL, session_id TEXT,
+                    data TEXT NOT NULL, created_at BIGINT NOT NULL, revoked_at BIGINT)
+                """,
+                "CREATE INDEX grants_session ON grants (session_id)",
+                "CREATE INDEX grants_created ON grants (created_at)",
+                """
+                CREATE TABLE refresh_tokens (
+                    token_hash TEXT PRIMARY KEY, grant_id TEXT NOT NULL, client_id TEXT NOT NULL, parent_hash TEXT,
+                    issued_at BIGINT NOT NULL, expires_at BIGINT NOT NULL, rotated_at BIGINT,
+                    retried INTEGER NOT NULL DEFAULT 0)
+                """,
+                "CREATE INDEX refresh_tokens_parent ON refresh_tokens (parent_hash)",
+                "CREATE INDEX refresh_tokens_expiry ON refresh_tokens (expires_at)",
+                "CREATE TABLE revoked_access_tokens (jti TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)",
+                """
+                CREATE TABLE client_assertions (
+                    client_id TEXT NOT NULL, jti TEXT NOT NULL, expires_at BIGINT NOT NULL,
+                    PRIMARY KEY (client_id, jti))
+                """,
+                """
+                CREATE TABLE login_attempts (
+                    username TEXT NOT NULL, account_id TEXT, at BIGINT NOT NULL, ip TEXT NOT NULL,
+                    method TEXT NOT NULL, outcome TEXT NOT NULL, user_agent TEXT NOT NULL)
+                """,
+                "CREATE INDEX login_attempts_username ON login_attempts (username, at)",
+                "CREATE INDEX login_attempts_ip ON login_attempts (ip, at)",
+                "CREATE INDEX login_attempts_account ON login_attempts (account_id, at)",
+                """
+                CREATE TABLE app_sign_ins (
+                    account_id TEXT NOT NULL, client_id TEXT NOT NULL, at BIGINT NOT NULL, ip TEXT NOT NULL,
+                    user_agent TEXT NOT NULL)
+                """,
+                "CREATE INDEX app_sign_ins_account ON app_sign_ins (account_id, at)",
+                """
+                CREATE TABLE consents (
+                    account_id TEXT NOT NULL, client_id TEXT NOT NULL, scopes TEXT NOT NULL,
+                    granted_at BIGINT NOT NULL, PRIMARY KEY (account_id, client_id))
+                """,
+            ])
+    ]
+}

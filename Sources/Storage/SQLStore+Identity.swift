@@ -1,0 +1,200 @@
+import Identity
+import OIDC
+import SQLKit
+
+extension SQLStore: AccountStore {
+    public func account(id: String) async throws -> Account? {
+        try await read { db in
+            try await db.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account(from:))
+        }
+    }
+
+    public func account(username: String) async throws -> Account? {
+        try await read { db in
+            try await db.raw("SELECT * FROM accounts WHERE username = \(bind: username)").first().map(Self.account(from:))
+        }
+    }
+
+    public func insertAccount(_ account: Account) async throws {
+        let school = try account.school.map(jsonText)
+        try await write { db in
+            if try await db.raw("SELECT 1 AS hit FROM accounts WHERE username = \(bind: account.username)").first() != nil {
+                throw DatabaseError.conflict("username \(account.username) is taken")
+            }
+            try await db.raw(
+                """
+                INSERT INTO accounts (id, username, password_hash, name, email, email_verified, mobile, national_id, school,
+                                      title, status, created_at, updated_at)
+                VALUES (\(bind: account.id), \(bind: account.username), \(bind: account.passwordHash), \(bind: account.name),
+                        \(bind: account.email), \(bind: account.emailVerified ? 1 : 0), \(bind: account.mobile),
+                        \(bind: account.nationalID), \(bind: school), \(bind: account.title), \(bind: account.status.rawValue),
+                        \(bind: account.createdAt), \(bind: account.updatedAt))
+                """
+            ).run()
+        }
+    }
+
+    public func updateAccount(_ account: Account) async throws {
+        let school = try account.school.map(jsonText)
+        try await write { db in
+            try await db.raw(
+                """
+                UPDATE accounts SET password_hash = \(bind: account.passwordHash), name = \(bind: account.name),
+                    email = \(bind: account.email), email_verified = \(bind: account.emailVerified ? 1 : 0),
+                    mobile = \(bind: account.mobile), national_id = \(bind: account.nationalID), school = \(bind: school),
+                    title = \(bind: account.title), status = \(bind: account.status.rawValue), updated_at = \(bind: account.updatedAt)
+                WHERE id = \(bind: account.id)
+                """
+            ).run()
+        }
+    }
+
+    static func account(from row: any SQLRow) throws -> Account {
+        Account(
+            id: try row.string("id"), username: try row.string("username"), passwordHash: try row.string("password_hash"),
+            name: try row.string("name"), email: try row.optionalString("email"),
+            emailVerified: try row.int64("email_verified") != 0, mobile: try row.optionalString("mobile"),
+            nationalID: try row.optionalString("national_id"),
+            school: try row.optionalString("school").map { try JSON.decode(SchoolEnrolment.self, from: Data($0.utf8)) },
+            title: try row.string("title"), status: Account.Status(rawValue: try row.string("status")) ?? .disabled,
+            createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"))
+    }
+}
+
+extension SQLStore: LoginRecordStore {
+    public func recordAttempt(_ attempt: LoginAttempt) async throws {
+        try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO login_attempts (username, account_id, at, ip, method, outcome, user_agent)
+                VALUES (\(bind: attempt.username), \(bind: attempt.accountID), \(bind: attempt.at), \(bind: attempt.ip),
+                        \(bind: attempt.method), \(bind: attempt.outcome.rawValue), \(bind: attempt.userAgent))
+                """
+            ).run()
+        }
+    }
+
+    public func recentFailures(username: String, since: Int64) async throws -> [Int64] {
+        try await failures(column: "username", value: username, since: since)
+    }
+
+    public func recentFailures(ip: String, since: Int64) async throws -> [Int64] {
+        try await failures(column: "ip", value: ip, since: since)
+    }
+
+    /// Failed password checks since `since` and after the last success for the same key. Throttled and locked
+    /// attempts are not counted, so waiting out a delay is enough to try again.
+    private func failures(column: String, value: String, since: Int64) async throws -> [Int64] {
+        try await read { db in
+            let key = SQLIdentifier(column)
+            let lastSuccess =
+                try await db.raw(
+                    "SELECT MAX(at) AS at FROM login_attempts WHERE \(key) = \(bind: value) AND outcome = 'success' AND at >= \(bind: since)"
+                ).first()?.decode(column: "at", as: Int64?.self) ?? (since - 1)
+            return try await db.raw(
+                """
+                SELECT at FROM login_attempts
+                WHERE \(key) = \(bind: value) AND outcome = 'bad_credentials' AND at >= \(bind: since) AND at > \(bind: lastSuccess)
+                ORDER BY at DESC LIMIT 100
+                """
+            ).all().map { try $0.int64("at") }
+        }
+    }
+
+    public func attempts(accountID: String, limit: Int) async throws -> [LoginAttempt] {
+        try await read { db in
+            try await db.raw(
+                "SELECT * FROM login_attempts WHERE account_id = \(bind: accountID) ORDER BY at DESC LIMIT \(bind: limit)"
+            ).all().map { row in
+                LoginAttempt(
+                    username: try row.string("username"), accountID: try row.optionalString("account_id"),
+                    at: try row.int64("at"), ip: try row.string("ip"), method: try row.string("method"),
+                    outcome: LoginAttempt.Outcome(rawValue: try row.string("outcome")) ?? .badCredentials,
+                    userAgent: try row.string("user_agent"))
+            }
+        }
+    }
+
+    public func recordAppSignIn(_ signIn: AppSignIn) async throws {
+        try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO app_sign_ins (account_id, client_id, at, ip, user_agent)
+                VALUES (\(bind: signIn.accountID), \(bind: signIn.clientID), \(bind: signIn.at), \(bind: signIn.ip), \(bind: signIn.userAgent))
+                """
+            ).run()
+        }
+    }
+
+    public func appSignIns(accountID: String, limit: Int) async throws -> [AppSignIn] {
+        try await read { db in
+            try await db.raw(
+                "SELECT * FROM app_sign_ins WHERE account_id = \(bind: accountID) ORDER BY at DESC LIMIT \(bind: limit)"
+            ).all().map { row in
+                AppSignIn(
+                    accountID: try row.string("account_id"), clientID: try row.string("client_id"), at: try row.int64("at"),
+                    ip: try row.string("ip"), userAgent: try row.string("user_agent"))
+            }
+        }
+    }
+}
+
+extension SQLStore: ConsentStore {
+    public func consentedScopes(accountID: String, clientID: String) async throws -> Set<String> {
+        try await read { db in
+            let scopes = try await db.raw(
+                "SELECT scopes FROM consents WHERE account_id = \(bind: accountID) AND client_id = \(bind: clientID)"
+            ).first()?.string("scopes")
+            return Set(scopes.map(Scope.parse) ?? [])
+        }
+    }
+
+    public func saveConsent(accountID: String, clientID: String, scopes: Set<String>, at: Int64) async throws {
+        let text = scopes.sorted().joined(separator: " ")
+        try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO consents (account_id, client_id, scopes, granted_at)
+                VALUES (\(bind: accountID), \(bind: clientID), \(bind: text), \(bind: at))
+                ON CONFLICT (account_id, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at
+                """
+            ).run()
+        }
+    }
+}
+
+extension SQLStore: SessionStore {
+    public func saveSession(_ session: BrowserSession) async throws {
+        let amr = session.amr.joined(separator: " ")
+        try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO browser_sessions (id, token_hash, account_id, auth_time, amr, created_at, expires_at, ip, user_agent)
+                VALUES (\(bind: session.id), \(bind: session.tokenHash), \(bind: session.accountID), \(bind: session.authTime),
+                        \(bind: amr), \(bind: session.createdAt), \(bind: session.expiresAt), \(bind: session.ip), \(bind: session.userAgent))
+                ON CONFLICT (id) DO UPDATE SET auth_time = excluded.auth_time, amr = excluded.amr, expires_at = excluded.expires_at
+                """
+            ).run()
+        }
+    }
+
+    public func session(tokenHash: String) async throws -> BrowserSession? {
+        try await read { db in
+            try await db.raw("SELECT * FROM browser_sessions WHERE token_hash = \(bind: tokenHash)").first().map { row in
+                BrowserSession(
+                    id: try row.string("id"), tokenHash: try row.string("token_hash"), accountID: try row.string("account_id"),
+                    authTime: try row.int64("auth_time"), amr: Scope.parse(try row.string("amr")),
+                    createdAt: try row.int64("created_at"), expiresAt: try row.int64("expires_at"), ip: try row.string("ip"),
+                    userAgent: try row.string("user_agent"))
+            }
+        }
+    }
+
+    public func deleteSession(id: String) async throws {
+        try await write { db in
+            try await db.raw("DELETE FROM browser_sessions WHERE id = \(bind: id)").run()
+        }
+    }
+}
+
+import Foundation

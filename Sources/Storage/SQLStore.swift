@@ -1,0 +1,132 @@
+import Foundation
+import Identity
+import Logging
+import OIDC
+import SQLKit
+
+/// The one SQL implementation of every store protocol. Queries are plain SQL with bound parameters, written in
+/// the subset SQLite and PostgreSQL share (ON CONFLICT upserts, RETURNING, BIGINT epochs, JSON as TEXT).
+public final class SQLStore: Sendable {
+    let connector: any DatabaseConnector
+    let logger: Logger
+
+    public init(connector: any DatabaseConnector, logger: Logger) {
+        self.connector = connector
+        self.logger = logger
+    }
+
+    /// Opens the database a URL names: `sqlite:PATH` (or a bare path ending in .sqlite).
+    public static func open(url: String, logger: Logger) throws -> SQLStore {
+        if url.hasPrefix("sqlite:") {
+            return SQLStore(connector: try SQLiteConnector(path: String(url.dropFirst("sqlite:".count)), logger: logger), logger: logger)
+        }
+        if url.hasSuffix(".sqlite") || url.hasSuffix(".db") {
+            return SQLStore(connector: try SQLiteConnector(path: url, logger: logger), logger: logger)
+        }
+        throw DatabaseError.unsupportedURL(url)
+    }
+
+    public func shutdown() async throws {
+        try await connector.shutdown()
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await connector.read(body)
+    }
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await connector.write(body)
+    }
+
+    // MARK: Migrations
+
+    /// Applies pending migrations and returns the versions applied now.
+    @discardableResult
+    public func migrate() async throws -> [Int] {
+        try await write { db in
+            try await db.raw(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
+            ).run()
+            let done = Set(try await db.raw("SELECT version FROM schema_migrations").all().map {
+                try $0.decode(column: "version", as: Int.self)
+            })
+            var applied: [Int] = []
+            for migration in Migrations.all where !done.contains(migration.version) {
+                for statement in migration.statements {
+                    try await db.raw(SQLQueryString(statement)).run()
+                }
+                let now = Clock.system.now()
+                try await db.raw(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(bind: migration.version), \(bind: migration.name), \(bind: now))"
+                ).run()
+                applied.append(migration.version)
+            }
+            return applied
+        }
+    }
+
+    public func schemaVersion() async throws -> Int {
+        try await read { db in
+            try await db.raw("SELECT MAX(version) AS version FROM schema_migrations").first()?
+                .decode(column: "version", as: Int?.self) ?? 0
+        }
+    }
+
+    // MARK: Housekeeping
+
+    public struct PurgePolicy: Sendable {
+        public var now: Int64
+        /// Records of sign-ins and attempts are kept this long.
+        public var recordRetention: Int64
+        /// Grants are dropped once every token they could have produced has expired.
+        public var grantLifetime: Int64
+
+        public init(now: Int64, recordRetention: Int64, grantLifetime: Int64) {
+            self.now = now
+            self.recordRetention = recordRetention
+            self.grantLifetime = grantLifetime
+        }
+    }
+
+    /// Deletes expired codes, sessions, interactions, tokens and old records; returns rows removed per table.
+    @discardableResult
+    public func purgeExpired(_ policy: PurgePolicy) async throws -> [String: Int] {
+        let now = policy.now
+        // Used codes are kept an hour past expiry so that a replay is still recognised and revokes its grant.
+        let statements: [(String, SQLQueryString)] = [
+            ("authorization_codes", "DELETE FROM authorization_codes WHERE expires_at < \(bind: now - 3600) RETURNING code_hash"),
+            ("interactions", "DELETE FROM interactions WHERE expires_at < \(bind: now) RETURNING id"),
+            ("browser_sessions", "DELETE FROM browser_sessions WHERE expires_at < \(bind: now) RETURNING id"),
+            ("refresh_tokens", "DELETE FROM refresh_tokens WHERE expires_at < \(bind: now) RETURNING token_hash"),
+            ("revoked_access_tokens", "DELETE FROM revoked_access_tokens WHERE expires_at < \(bind: now) RETURNING jti"),
+            ("client_assertions", "DELETE FROM client_assertions WHERE expires_at < \(bind: now) RETURNING jti"),
+            (
+                "grants",
+                "DELETE FROM grants WHERE created_at < \(bind: now - policy.grantLifetime) AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id) RETURNING id"
+            ),
+            ("login_attempts", "DELETE FROM login_attempts WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
+            ("app_sign_ins", "DELETE FROM app_sign_ins WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
+        ]
+        return try await write { db in
+            var removed: [String: Int] = [:]
+            for (table, statement) in statements {
+                removed[table] = try await db.raw(statement).all().count
+            }
+            return removed
+        }
+    }
+}
+
+extension SQLRow {
+    func string(_ column: String) throws -> String { try decode(column: column, as: String.self) }
+    func optionalString(_ column: String) throws -> String? { try decode(column: column, as: String?.self) }
+    func int64(_ column: String) throws -> Int64 { try decode(column: column, as: Int64.self) }
+    func optionalInt64(_ column: String) throws -> Int64? { try decode(column: column, as: Int64?.self) }
+    func json<T: Decodable>(_ column: String, as type: T.Type) throws -> T {
+        try JSON.decode(type, from: Data(string(column).utf8))
+    }
+}
+
+func jsonText(_ value: some Encodable) throws -> String {
+    String(decoding: try JSON.encode(value), as: UTF8.self)
+}

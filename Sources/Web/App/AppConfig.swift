@@ -1,0 +1,169 @@
+import OIDC
+import Identity
+import Storage
+import Logging
+import Foundation
+import Yams
+
+/// Server configuration. Values come from `config/edu-sso.yaml` (or `--config FILE`), then `EDU_SSO_*` environment
+/// variables override them: key `access_token_ttl` is variable `EDU_SSO_ACCESS_TOKEN_TTL`.
+public struct AppConfig: Sendable {
+    public var issuer = "http://127.0.0.1:8080"
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDir = "data"
+    public var keysDir = "keys"
+    /// `sqlite:PATH`; defaults to `sqlite:<data_dir>/edu-sso.sqlite`.
+    public var databaseURL: String?
+    public var accessTokenTTL: Int64 = 3600
+    public var idTokenTTL: Int64 = 3600
+    public var codeTTL: Int64 = 60
+    public var refreshTokenTTL: Int64 = 30 * 86400
+    public var refreshGraceSeconds: Int64 = 10
+    public var refreshForConfidentialClients = true
+    public var sessionTTL: Int64 = 8 * 3600
+    public var interactionTTL: Int64 = 30 * 60
+    /// Automatic key rotation interval in days; 0 disables it.
+    public var keyRotationDays: Int64 = 90
+    /// How long a replaced key stays in the JWKS, in hours. Must exceed every token lifetime.
+    public var keyRetirementHours: Int64 = 48
+    public var purgeIntervalSeconds: Int64 = 600
+    public var recordRetentionDays: Int64 = 180
+    public var maxBodyBytes = 64 * 1024
+    /// Requests per minute per IP address for the endpoints a stranger can call.
+    public var rateLimitPerMinute = 600
+    /// Sign-in form posts per minute per IP address.
+    public var loginRateLimitPerMinute = 30
+    /// Development mode seeds a demo app and student and serves `/demo`.
+    public var development = true
+    /// Trust `X-Forwarded-For` from a reverse proxy for client addresses.
+    public var trustForwardedFor = false
+    public var logLevel = "info"
+    /// Argon2id memory in KiB (OWASP minimum 19456).
+    public var passwordMemoryKiB = 19 * 1024
+    public var passwordIterations = 2
+
+    public init() {}
+
+    public var resolvedDatabaseURL: String { databaseURL ?? "sqlite:\(dataDir)/edu-sso.sqlite" }
+    public var usesHTTPS: Bool { issuer.lowercased().hasPrefix("https://") }
+
+    /// Loads `file` (optional when it is the default and missing) and applies `environment`.
+    public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> AppConfig
+    {
+        var values: [String: String] = [:]
+        let path = file ?? "config/edu-sso.yaml"
+        if FileManager.default.fileExists(atPath: path) {
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            guard let parsed = try Yams.load(yaml: text) else { return try AppConfig(values: values) }
+            guard let mapping = parsed as? [String: Any] else {
+                throw ConfigError("\(path) must be a mapping of keys to values.")
+            }
+            for (key, value) in mapping { values[key] = "\(value)" }
+        } else if file != nil {
+            throw ConfigError("The configuration file \(path) does not exist.")
+        }
+        for (name, value) in environment where name.hasPrefix("EDU_SSO_") {
+            values[name.dropFirst("EDU_SSO_".count).lowercased()] = value
+        }
+        return try AppConfig(values: values)
+    }
+
+    public init(values: [String: String]) throws {
+        var reader = ConfigReader(values: values)
+        issuer = reader.string("issuer", issuer)
+        host = reader.string("host", host)
+        port = try reader.int("port", port)
+        dataDir = reader.string("data_dir", dataDir)
+        keysDir = reader.string("keys_dir", keysDir)
+        databaseURL = reader.optionalString("database_url")
+        accessTokenTTL = try reader.int64("access_token_ttl", accessTokenTTL)
+        idTokenTTL = try reader.int64("id_token_ttl", idTokenTTL)
+        codeTTL = try reader.int64("code_ttl", codeTTL)
+        refreshTokenTTL = try reader.int64("refresh_token_ttl", refreshTokenTTL)
+        refreshGraceSeconds = try reader.int64("refresh_grace_seconds", refreshGraceSeconds)
+        refreshForConfidentialClients = try reader.bool("refresh_for_confidential_clients", refreshForConfidentialClients)
+        sessionTTL = try reader.int64("session_ttl", sessionTTL)
+        interactionTTL = try reader.int64("interaction_ttl", interactionTTL)
+        keyRotationDays = try reader.int64("key_rotation_days", keyRotationDays)
+        keyRetirementHours = try reader.int64("key_retirement_hours", keyRetirementHours)
+        purgeIntervalSeconds = try reader.int64("purge_interval_seconds", purgeIntervalSeconds)
+        recordRetentionDays = try reader.int64("record_retention_days", recordRetentionDays)
+        maxBodyBytes = try reader.int("max_body_bytes", maxBodyBytes)
+        rateLimitPerMinute = try reader.int("rate_limit_per_minute", rateLimitPerMinute)
+        loginRateLimitPerMinute = try reader.int("login_rate_limit_per_minute", loginRateLimitPerMinute)
+        development = try reader.bool("development", development)
+        trustForwardedFor = try reader.bool("trust_forwarded_for", trustForwardedFor)
+        logLevel = reader.string("log_level", logLevel)
+        passwordMemoryKiB = try reader.int("password_memory_kib", passwordMemoryKiB)
+        passwordIterations = try reader.int("password_iterations", passwordIterations)
+        while issuer.hasSuffix("/") { issuer.removeLast() }
+        if let unknown = reader.unusedKeys.first {
+            throw ConfigError("Unknown configuration key '\(unknown)'.")
+        }
+        try validate()
+    }
+
+    private func validate() throws {
+        guard let url = URL(string: issuer), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
+            url.query == nil, url.fragment == nil
+        else { throw ConfigError("issuer must be an http(s) URL without query or fragment.") }
+        guard (1...65535).contains(port) else { throw ConfigError("port must be between 1 and 65535.") }
+        let lifetimes: [(String, Int64)] = [
+            ("access_token_ttl", accessTokenTTL), ("id_token_ttl", idTokenTTL), ("code_ttl", codeTTL),
+            ("refresh_token_ttl", refreshTokenTTL), ("session_ttl", sessionTTL), ("interaction_ttl", interactionTTL),
+        ]
+        for (name, value) in lifetimes where value <= 0 {
+            throw ConfigError("\(name) must be a positive number of seconds.")
+        }
+        if keyRetirementHours * 3600 <= max(accessTokenTTL, idTokenTTL) {
+            throw ConfigError("key_retirement_hours must outlast access and ID tokens.")
+        }
+        if passwordMemoryKiB < 7 * 1024 || passwordIterations < 1 {
+            throw ConfigError("password_memory_kib must be at least 7168 and password_iterations at least 1.")
+        }
+    }
+}
+
+public struct ConfigError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Reads typed values and remembers which keys were used, so that a misspelt key is reported, not ignored.
+private struct ConfigReader {
+    let values: [String: String]
+    var used = Set<String>()
+
+    init(values: [String: String]) { self.values = values }
+
+    var unusedKeys: [String] { values.keys.filter { !used.contains($0) }.sorted() }
+
+    mutating func optionalString(_ key: String) -> String? {
+        used.insert(key)
+        guard let value = values[key], !value.isEmpty, value != "<null>" else { return nil }
+        return value
+    }
+
+    mutating func string(_ key: String, _ fallback: String) -> String { optionalString(key) ?? fallback }
+
+    mutating func int(_ key: String, _ fallback: Int) throws -> Int {
+        guard let raw = optionalString(key) else { return fallback }
+        guard let value = Int(raw) else { throw ConfigError("\(key) must be an integer, not '\(raw)'.") }
+        return value
+    }
+
+    mutating func int64(_ key: String, _ fallback: Int64) throws -> Int64 {
+        Int64(try int(key, Int(fallback)))
+    }
+
+    mutating func bool(_ key: String, _ fallback: Bool) throws -> Bool {
+        guard let raw = optionalString(key)?.lowercased() else { return fallback }
+        switch raw {
+        case "true", "yes", "1", "on": return true
+        case "false", "no", "0", "off": return false
+        default: throw ConfigError("\(key) must be true or false, not '\(raw)'.")
+        }
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import Hummingbird
+import Identity
+import Logging
+import OIDC
+import ServiceLifecycle
+import Storage
+
+/// Everything `buildApplication` produced: the application to run and the services behind it (tests use these to
+/// set up clients and accounts directly).
+public struct BuiltApplication: Sendable {
+    public let application: Application<RouterResponder<AppContext>>
+    public let services: Services
+    public let demo: DemoSeed?
+}
+
+/// Builds the whole server from configuration. Shared by `edu-sso serve` and the tests.
+public func buildApplication(_ config: AppConfig, clock: OIDC.Clock = .system, logger: Logger? = nil) async throws
+    -> BuiltApplication
+{
+    var logger = logger ?? Logger(label: "edu-sso")
+    logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
+
+    let store = try SQLStore.open(url: config.resolvedDatabaseURL, logger: logger)
+    do {
+        return try await assemble(config, store: store, clock: clock, logger: logger)
+    } catch {
+        try? await store.shutdown()
+        throw error
+    }
+}
+
+private func assemble(_ config: AppConfig, store: SQLStore, clock: OIDC.Clock, logger: Logger) async throws
+    -> BuiltApplication
+{
+    try await store.migrate()
+    let keys = try await KeyManager.open(
+        store: FileKeyStore(directory: URL(fileURLWithPath: config.keysDir)), clock: clock,
+        retirementOverlap: config.keyRetirementHours * 3600)
+    let services = try await Services(config: config, store: store, keys: keys, clock: clock, logger: logger)
+    let demo = config.development
+        ? try await DemoSeed.ensure(config: config, store: store, hasher: services.passwordHasher, clock: clock) : nil
+
+    let router = Router(context: AppContext.self)
+    router.add(middleware: RequestIDMiddleware(trustForwardedFor: config.trustForwardedFor))
+    router.add(middleware: SecurityHeadersMiddleware(https: config.usesHTTPS))
+    router.add(middleware: ErrorPageMiddleware(pages: services.pages))
+    router.add(middleware: PageRateLimitMiddleware(services: services))
+    DiscoveryController(services: services).addRoutes(to: router)
+    AuthorizeController(services: services).addRoutes(to: router)
+    InteractionController(services: services).addRoutes(to: router)
+    TokenController(services: services).addRoutes(to: router)
+    ResourceController(services: services).addRoutes(to: router)
+    LogoutController(services: services).addRoutes(to: router)
+    HomeController(services: services).addRoutes(to: router)
+    if let demo {
+        DemoController(services: services, seed: demo).addRoutes(to: router)
+    }
+
+    let application = Application(
+        router: router,
+        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "EduSSO"),
+        services: [MaintenanceService(services: services), StoreShutdownService(store: store)],
+        logger: logger)
+    return BuiltApplication(application: application, services: services, demo: demo)
+}
+
+/// Periodic housekeeping: key rotation on schedule and the purge of expired state, so that tables stay bounded.
+struct MaintenanceService: Service {
+    let services: Services
+
+    func run() async throws {
+        let config = services.config
+        let interval = max(5, config.purgeIntervalSeconds)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                try await runOnce()
+            } catch {
+                services.logger.error("maintenance failed", metadata: ["error_type": "\(type(of: error))"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(interval)) }
+        }
+    }
+
+    func runOnce() async throws {
+        let config = services.config
+        try await services.keys.maintain(rotationInterval: config.keyRotationDays * 86400)
+        let removed = try await services.store.purgeExpired(
+            .init(
+                now: services.clock.now(), recordRetention: config.recordRetentionDays * 86400,
+                grantLifetime: config.refreshTokenTTL + config.accessTokenTTL))
+        let total = removed.values.reduce(0, +)
+        if total > 0 {
+            services.logger.info("purged expired rows", metadata: ["rows": "\(total)"])
+        }
+    }
+}
+
+/// Closes the database after the server has stopped.
+struct StoreShutdownService: Service {
+    let store: SQLStore
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await store.shutdown()
+    }
+}

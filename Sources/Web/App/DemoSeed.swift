@@ -1,0 +1,64 @@
+import Logging
+import Foundation
+import Identity
+import OIDC
+import Storage
+
+/// Development mode's ready-made demo app and demo student, created on first run. Their credentials are kept in
+/// `data/demo-credentials.json` (runtime state, never committed) and printed at every start.
+public struct DemoSeed: Codable, Sendable {
+    public var clientID: String
+    public var clientSecret: String
+    public var username: String
+    public var password: String
+
+    public static let clientID = "edu-sso-demo"
+    public static let username = "demo.student"
+
+    static func path(dataDir: String) -> String { dataDir + "/demo-credentials.json" }
+
+    public static func load(dataDir: String) -> DemoSeed? {
+        guard let data = FileManager.default.contents(atPath: path(dataDir: dataDir)) else { return nil }
+        return try? JSON.decode(DemoSeed.self, from: data)
+    }
+
+    /// Creates whatever part of the demo is missing and returns the credentials.
+    static func ensure(config: AppConfig, store: SQLStore, hasher: PasswordHasher, clock: OIDC.Clock) async throws -> DemoSeed {
+        var seed = load(dataDir: config.dataDir)
+            ?? DemoSeed(
+                clientID: clientID, clientSecret: Secrets.randomToken(), username: username,
+                password: "Demo" + String(Secrets.randomToken(bytes: 6).filter(\.isLetter).prefix(4)) + String(Int.random(in: 1000...9999)))
+        let now = clock.now()
+        if try await store.client(id: seed.clientID) == nil {
+            try await store.saveClient(
+                Client(
+                    id: seed.clientID, name: "EduSSO 示範應用服務", secretHash: Secrets.hash(seed.clientSecret),
+                    redirectURIs: [config.issuer + "/demo/callback"], postLogoutRedirectURIs: [config.issuer + "/demo"],
+                    allowedScopes: Scope.defaultAllowed, kind: .confidential, authMethod: .clientSecretBasic,
+                    requirePKCE: true, skipConsent: false, createdAt: now))
+        }
+        if try await store.account(username: seed.username) == nil {
+            try await store.insertAccount(
+                Account(
+                    id: Secrets.randomToken(bytes: 16), username: seed.username,
+                    passwordHash: try await hasher.hash(seed.password), name: "王小明", email: "demo.parent@example.com",
+                    mobile: "0912345678", nationalID: NationalID.make(letter: "B", sexDigit: 1, serial: 2_345_678),
+                    school: SchoolEnrolment(
+                        schoolID: "193662", schoolName: "市立惠來國小", grade: "6", classNo: "04", classTitle: "六年四班",
+                        seatNo: "12", academicYear: "114", semester: "1"),
+                    createdAt: now, updatedAt: now))
+        } else if let account = try await store.account(username: seed.username),
+            await !hasher.verify(seed.password, against: account.passwordHash)
+        {
+            // The credentials file was lost or edited: reset the demo password so what is printed works.
+            var updated = account
+            updated.passwordHash = try await hasher.hash(seed.password)
+            try await store.updateAccount(updated)
+        }
+        try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(
+            atPath: path(dataDir: config.dataDir), contents: try JSON.encode(seed), attributes: [.posixPermissions: 0o600])
+        seed.clientID = clientID
+        return seed
+    }
+}

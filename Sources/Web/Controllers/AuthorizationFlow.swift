@@ -1,0 +1,82 @@
+import Storage
+import Logging
+import Foundation
+import Hummingbird
+import Identity
+import OIDC
+
+/// The decisions shared by the authorize endpoint and the interaction pages: whether the user must sign in or
+/// consent, and how an authorization response (success or error) travels back to the app.
+struct AuthorizationFlow: Sendable {
+    let services: Services
+
+    /// Whether the current session can satisfy `request` without signing in again.
+    func sessionSuffices(_ session: BrowserSession?, for request: AuthorizationRequest) -> BrowserSession? {
+        guard let session else { return nil }
+        if request.prompts.contains(.login) || request.prompts.contains(.selectAccount) { return nil }
+        if let maxAge = request.maxAge, services.clock.now() - session.authTime > maxAge { return nil }
+        if let hinted = request.idTokenHintSubject, hinted != session.accountID { return nil }
+        return session
+    }
+
+    /// Scopes the user has not yet approved for this app; empty when no consent page is needed.
+    func scopesNeedingConsent(_ request: AuthorizationRequest, client: Client, accountID: String) async throws -> [String] {
+        if client.skipConsent { return [] }
+        if request.prompts.contains(.consent) { return request.scopes }
+        let granted = try await services.store.consentedScopes(accountID: accountID, clientID: client.id)
+        return request.scopes.filter { !granted.contains($0) }
+    }
+
+    /// Issues the code, records the sign-in to the app, and sends the browser back.
+    func complete(
+        _ request: AuthorizationRequest, authentication: Authentication, context: AppContext, userAgent: String,
+        language: Language
+    ) async throws -> Response {
+        let code = try await services.tokens.issueCode(for: request, authentication: authentication)
+        try await services.store.recordAppSignIn(
+            AppSignIn(
+                accountID: authentication.subject, clientID: request.clientID, at: services.clock.now(),
+                ip: context.clientIP, userAgent: String(userAgent.prefix(256))))
+        var pairs = [("code", code)]
+        if let state = request.state { pairs.append(("state", state)) }
+        pairs.append(("iss", services.config.issuer))
+        return respond(pairs, to: request.redirectURI, mode: request.responseMode, language: language)
+    }
+
+    func redirectError(_ error: OAuthError, _ redirect: AuthorizationFailure.Redirect, language: Language) -> Response {
+        var pairs = [("error", error.code.rawValue), ("error_description", error.description)]
+        if let state = redirect.state { pairs.append(("state", state)) }
+        pairs.append(("iss", services.config.issuer))
+        return respond(pairs, to: redirect.uri, mode: redirect.mode, language: language)
+    }
+
+    func redirectError(_ error: OAuthError, for request: AuthorizationRequest, language: Language) -> Response {
+        redirectError(
+            error, .init(uri: request.redirectURI, state: request.state, mode: request.responseMode), language: language)
+    }
+
+    private func respond(
+        _ pairs: [(String, String)], to uri: String, mode: AuthorizationRequest.ResponseMode, language: Language
+    ) -> Response {
+        switch mode {
+        case .query:
+            return Responses.redirect(URLEncoding.append(pairs, to: uri))
+        case .formPost:
+            // OAuth 2.0 Form Post Response Mode: an auto-submitting form; the CSP allows posting to the app.
+            return services.pages.render(
+                "form_post", ["action": uri, "fields": pairs.map { ["name": $0.0, "value": $0.1] }], language: language)
+        }
+    }
+
+    /// Parks the request in a new interaction bound to this browser and sends the browser to it.
+    func startInteraction(
+        _ request: AuthorizationRequest, authentication: Authentication?, browserID: String
+    ) async throws -> String {
+        let now = services.clock.now()
+        let interaction = Interaction(
+            id: Secrets.randomToken(), request: request, browserHash: BrowserCookies.hashBrowser(browserID),
+            authentication: authentication, createdAt: now, expiresAt: now + services.config.interactionTTL)
+        try await services.store.saveInteraction(interaction)
+        return "/interaction/\(interaction.id)"
+    }
+}

@@ -1,0 +1,176 @@
+import Storage
+import Logging
+import Foundation
+import Hummingbird
+import Identity
+import OIDC
+
+/// The sign-in and consent pages of an authorization in progress (`/interaction/{id}`). The protocol core
+/// never sees these pages: they end by handing a finished `Authentication` back to `AuthorizationFlow`.
+struct InteractionController: Sendable {
+    let services: Services
+    var flow: AuthorizationFlow { AuthorizationFlow(services: services) }
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("/interaction/:id") { request, context in try await show(request, context) }
+        router.post("/interaction/:id/login") { request, context in try await login(request, context) }
+        router.post("/interaction/:id/consent") { request, context in try await consent(request, context) }
+    }
+
+    private func language(_ request: Request, _ interaction: Interaction?) -> Language {
+        if let chosen = RequestReading.query(request).first("lang") { return Language.pick([chosen]) }
+        return Language.pick(interaction?.request.uiLocales ?? [])
+    }
+
+    /// The interaction, if it exists, has not expired, and belongs to this browser.
+    private func load(_ request: Request, _ context: AppContext) async throws -> Interaction? {
+        guard let id = context.parameters.get("id"), id.utf8.count <= 64,
+            let interaction = try await services.store.interaction(id: id),
+            interaction.expiresAt > services.clock.now(),
+            let browserID = request.cookies[services.browser.browserCookieName]?.value,
+            Secrets.constantTimeEquals(BrowserCookies.hashBrowser(browserID), interaction.browserHash)
+        else { return nil }
+        return interaction
+    }
+
+    private func expired(_ request: Request, _ context: AppContext) -> Response {
+        services.pages.error(
+            "error_session_expired", language: language(request, nil), status: .badRequest, requestID: context.requestID)
+    }
+
+    func show(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let interaction = try await load(request, context) else { return expired(request, context) }
+        let lang = language(request, interaction)
+        if let authentication = interaction.authentication {
+            return try await consentPage(interaction, authentication: authentication, request: request, context: context, language: lang)
+        }
+        return try await loginPage(interaction, request: request, language: lang, error: nil, username: interaction.request.loginHint)
+    }
+
+    private func loginPage(
+        _ interaction: Interaction, request: Request, language: Language, error: String?, username: String?,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let client = try await services.store.client(id: interaction.request.clientID)
+        let (browserID, newCookie) = services.browser.browserID(request)
+        var response = services.pages.render(
+            "login",
+            [
+                "action": "/interaction/\(interaction.id)/login?lang=\(language.rawValue)",
+                "csrf": services.browser.csrfToken(browserID: browserID),
+                "client_name": client?.name ?? "", "error": error ?? "",
+                "username": username.map(Account.normalizeUsername) ?? "",
+                "switch_url": "/interaction/\(interaction.id)?lang=\(language.other.rawValue)",
+            ], language: language, status: status, title: Strings.text("login_title", language))
+        if let newCookie { response.setCookie(newCookie) }
+        return response
+    }
+
+    private func consentPage(
+        _ interaction: Interaction, authentication: Authentication, request: Request, context: AppContext,
+        language: Language
+    ) async throws -> Response {
+        guard let client = try await services.store.client(id: interaction.request.clientID),
+            let account = try await services.store.account(id: authentication.subject)
+        else { return expired(request, context) }
+        let (browserID, _) = services.browser.browserID(request)
+        let intro = Strings.text("consent_intro", language).replacingOccurrences(of: "{app}", with: client.name)
+        return services.pages.render(
+            "consent",
+            [
+                "action": "/interaction/\(interaction.id)/consent?lang=\(language.rawValue)",
+                "csrf": services.browser.csrfToken(browserID: browserID), "intro": intro,
+                "scopes": interaction.request.scopes.map { Strings.text("scope_\($0)", language) },
+                "account": account.address,
+                "switch_url": "/interaction/\(interaction.id)?lang=\(language.other.rawValue)",
+            ], language: language, title: Strings.text("consent_title", language))
+    }
+
+    func login(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let interaction = try await load(request, context) else { return expired(request, context) }
+        let lang = language(request, interaction)
+        guard services.rateLimiter.allow("login:" + context.clientIP, limit: services.config.loginRateLimitPerMinute, now: services.clock.now()) else {
+            return services.pages.error("error_rate_limited", language: lang, status: .tooManyRequests, requestID: context.requestID)
+        }
+        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
+        guard services.browser.checkCSRF(form, request: request) else {
+            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
+        }
+        let username = form.first("username") ?? ""
+        let password = form.first("password") ?? ""
+        guard !username.isEmpty, !password.isEmpty, username.utf8.count <= 128, password.utf8.count <= 128 else {
+            return try await loginPage(
+                interaction, request: request, language: lang, error: Strings.text("login_failed", lang), username: username,
+                status: .badRequest)
+        }
+        let userAgent = request.headers[.userAgent] ?? ""
+        let outcome = try await services.passwordSignIn.attempt(
+            username: username, password: password, ip: context.clientIP, userAgent: userAgent)
+        let account: Account
+        switch outcome {
+        case .success(let signedIn):
+            account = signedIn
+        case .badCredentials:
+            return try await loginPage(
+                interaction, request: request, language: lang, error: Strings.text("login_failed", lang), username: username,
+                status: .unauthorized)
+        case .wait(let seconds):
+            let message = Strings.text("login_wait", lang).replacingOccurrences(of: "{seconds}", with: String(seconds))
+            return try await loginPage(interaction, request: request, language: lang, error: message, username: username, status: .tooManyRequests)
+        case .locked(let until):
+            let minutes = max(1, (until - services.clock.now() + 59) / 60)
+            let message = Strings.text("login_locked", lang).replacingOccurrences(of: "{minutes}", with: String(minutes))
+            return try await loginPage(interaction, request: request, language: lang, error: message, username: username, status: .tooManyRequests)
+        }
+        let (session, cookie) = try await services.browser.startSession(
+            accountID: account.id, amr: ["pwd"], ip: context.clientIP, userAgent: userAgent)
+        var updated = interaction
+        updated.authentication = Authentication(
+            subject: account.id, authTime: session.authTime, amr: session.amr, acr: "0", sessionID: session.id)
+        var response = try await proceed(updated, request: request, context: context, language: lang)
+        response.setCookie(cookie)
+        return response
+    }
+
+    /// After sign-in: ask for consent if needed (POST-redirect-GET to the consent page), otherwise finish.
+    private func proceed(_ interaction: Interaction, request: Request, context: AppContext, language: Language) async throws
+        -> Response
+    {
+        guard let authentication = interaction.authentication,
+            let client = try await services.store.client(id: interaction.request.clientID)
+        else { return expired(request, context) }
+        let missing = try await flow.scopesNeedingConsent(interaction.request, client: client, accountID: authentication.subject)
+        if missing.isEmpty {
+            try await services.store.deleteInteraction(id: interaction.id)
+            return try await flow.complete(
+                interaction.request, authentication: authentication, context: context,
+                userAgent: request.headers[.userAgent] ?? "", language: language)
+        }
+        try await services.store.saveInteraction(interaction)
+        return Responses.redirect("/interaction/\(interaction.id)?lang=\(language.rawValue)")
+    }
+
+    func consent(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let interaction = try await load(request, context), let authentication = interaction.authentication else {
+            return expired(request, context)
+        }
+        let lang = language(request, interaction)
+        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
+        guard services.browser.checkCSRF(form, request: request) else {
+            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
+        }
+        try await services.store.deleteInteraction(id: interaction.id)
+        guard form.first("decision") == "approve" else {
+            return flow.redirectError(.init(.accessDenied, "The user denied the request."), for: interaction.request, language: lang)
+        }
+        // Remember the union of earlier and new approvals, so only new scopes are asked for next time.
+        let earlier = try await services.store.consentedScopes(
+            accountID: authentication.subject, clientID: interaction.request.clientID)
+        try await services.store.saveConsent(
+            accountID: authentication.subject, clientID: interaction.request.clientID,
+            scopes: earlier.union(interaction.request.scopes), at: services.clock.now())
+        return try await flow.complete(
+            interaction.request, authentication: authentication, context: context,
+            userAgent: request.headers[.userAgent] ?? "", language: lang)
+    }
+}

@@ -1,0 +1,125 @@
+import Storage
+import Logging
+import CompressNIO
+import Foundation
+import Hummingbird
+import Identity
+import NIOCore
+import OIDC
+
+/// Userinfo (OIDC Core §5.3) and the MOE resource APIs. Each needs a valid Bearer access token (RFC 6750) whose
+/// scopes include the API's scope.
+struct ResourceController: Sendable {
+    let services: Services
+
+    func addRoutes(to router: Router<AppContext>) {
+        for path in [DiscoveryDocument.Path.userinfo, "/moeresource/api/v1/oidc/userinfo"] {
+            router.get(RouterPath(path)) { request, context in await userinfo(request, context) }
+            router.post(RouterPath(path)) { request, context in await userinfo(request, context) }
+        }
+        api("/moeresource/api/v1/oidc/profile", scope: "profile", router) { AccountClaims.profile(of: $0) }
+        api("/moeresource/api/v1/oidc/eduinfo", scope: "eduinfo", router, gzip: true) { AccountClaims.eduinfo(of: $0) }
+        api("/moeresource/api/v2/oidc/eduinfo", scope: "eduinfo", router) { AccountClaims.eduinfo(of: $0) }
+        api("/cncresource/api/v1/eduinfo", scope: "eduinfo", router) { AccountClaims.eduinfo(of: $0) }
+        api("/moeresource/api/v2/oidc/relation", scope: "relation", router) { account in
+            // Students have no class relations; teachers' relations arrive with the staff registry.
+            ["sub": .string(account.id), "relation": []]
+        }
+        api("/cncresource/api/v1/personid", scope: "personid", router) { account in
+            ["sub": .string(account.id), "personid": account.nationalID.map(JSONValue.string) ?? .null]
+        }
+        api("/cncresource/api/v1/guid", scope: "guid", router) { account in
+            ["sub": .string(account.id), "guid": AccountClaims.guid(of: account).map(JSONValue.string) ?? .null]
+        }
+    }
+
+    private func api(
+        _ path: String, scope: String, _ router: Router<AppContext>, gzip: Bool = false,
+        _ payload: @escaping @Sendable (Account) -> [String: JSONValue]
+    ) {
+        router.get(RouterPath(path)) { request, context in
+            await answer(request, context, scope: scope) { account, _ in
+                let body = try JSON.encode(payload(account))
+                return gzip && Self.acceptsGzip(request) ? try Self.gzipped(body) : Responses.json(payload(account), noStore: true)
+            }
+        }
+    }
+
+    func userinfo(_ request: Request, _ context: AppContext) async -> Response {
+        await answer(request, context, scope: Scope.openid) { account, claims in
+            Responses.json(AccountClaims.claims(of: account, scopes: claims.scopes), noStore: true)
+        }
+    }
+
+    private func answer(
+        _ request: Request, _ context: AppContext, scope: String,
+        _ body: (Account, ClaimSet) async throws -> Response
+    ) async -> Response {
+        do {
+            let token = try await bearerToken(request)
+            let claims: ClaimSet
+            do {
+                claims = try await services.tokens.verifyAccessToken(token)
+            } catch let error as OAuthError {
+                if !services.rateLimiter.allow(
+                    "bad-token:" + context.clientIP, limit: services.config.rateLimitPerMinute, now: services.clock.now())
+                {
+                    return Responses.bearerError(.init(.invalidToken, "Too many invalid tokens; wait a minute."))
+                }
+                throw error
+            }
+            guard claims.scopes.contains(scope) else {
+                throw OAuthError(.insufficientScope, "The access token lacks the \(scope) scope.")
+            }
+            guard claims.string("gid") != nil, let subject = claims.string("sub"),
+                let account = try await services.store.account(id: subject), account.status == .active
+            else { throw OAuthError.invalidToken("The access token does not represent an active account.") }
+            return try await body(account, claims)
+        } catch let error as OAuthError {
+            return Responses.bearerError(error)
+        } catch {
+            context.logger.error("resource endpoint failure", metadata: ["error": "\(type(of: error))"])
+            return Responses.json(["error": "server_error"], status: .internalServerError, noStore: true)
+        }
+    }
+
+    /// RFC 6750 §2.1 (header) and §2.2 (form body); using both at once is `invalid_request`.
+    private func bearerToken(_ request: Request) async throws -> String {
+        var fromHeader: String?
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw OAuthError.invalidRequest("The Authorization header must use the Bearer scheme.")
+            }
+            fromHeader = String(parts[1]).trimmingCharacters(in: .whitespaces)
+        }
+        var fromBody: String?
+        if request.method == .post, request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
+            let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
+            fromBody = try form.single("access_token")
+        }
+        switch (fromHeader, fromBody) {
+        case (let token?, nil), (nil, let token?): return token
+        case (.some, .some): throw OAuthError.invalidRequest("Send the access token in one place only.")
+        case (nil, nil): throw OAuthError.missingToken
+        }
+    }
+
+    static func acceptsGzip(_ request: Request) -> Bool {
+        request.headers[.acceptEncoding]?.lowercased().split(separator: ",").contains {
+            $0.trimmingCharacters(in: .whitespaces).hasPrefix("gzip")
+        } ?? false
+    }
+
+    static func gzipped(_ data: Data) throws -> Response {
+        var input = ByteBuffer(bytes: data)
+        let compressed = try input.compress(with: .gzip())
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/json; charset=utf-8", .contentEncoding: "gzip", .cacheControl: "no-store",
+                .vary: "Accept-Encoding",
+            ],
+            body: .init(byteBuffer: compressed))
+    }
+}

@@ -1,0 +1,78 @@
+import Identity
+import Storage
+import Logging
+import Hummingbird
+import OIDC
+
+/// The last line of defence: whatever a handler throws becomes a clear answer — an error page in the user's
+/// language for browsers, JSON for the API paths — and never a stack trace. Unexpected errors are logged with
+/// the request id and their type only (messages may quote input).
+struct ErrorPageMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let pages: Pages
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws
+        -> Response
+    {
+        do {
+            return try await next(request, context)
+        } catch {
+            let language = Language.pick([RequestReading.query(request).first("lang") ?? RequestReading.query(request).first("ui_locales") ?? ""])
+            let (status, key, code) = classify(error)
+            if status == .internalServerError {
+                context.logger.error("unhandled error", metadata: ["error_type": "\(type(of: error))", "path": "\(request.uri.path)"])
+            }
+            if Self.isAPIPath(request.uri.path) {
+                return Responses.json(["error": code ?? "server_error", "error_description": Strings.text(key, .en)], status: status, noStore: true)
+            }
+            return pages.error(key, language: language, status: status, code: code, requestID: context.requestID)
+        }
+    }
+
+    private func classify(_ error: any Error) -> (HTTPResponse.Status, String, String?) {
+        switch error {
+        case let error as OAuthError:
+            return (.badRequest, "error_bad_request", error.code.rawValue)
+        case is BodyTooLarge:
+            return (.contentTooLarge, "error_too_large", "invalid_request")
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return (.notFound, "error_not_found", "not_found")
+            case .contentTooLarge: return (.contentTooLarge, "error_too_large", "invalid_request")
+            case .methodNotAllowed: return (.methodNotAllowed, "error_bad_request", "method_not_allowed")
+            default:
+                return error.status.code < 500
+                    ? (error.status, "error_bad_request", "invalid_request") : (.internalServerError, "error_server", nil)
+            }
+        default:
+            return (.internalServerError, "error_server", nil)
+        }
+    }
+
+    static func isAPIPath(_ path: String) -> Bool {
+        path.hasPrefix("/moeresource/") || path.hasPrefix("/cncresource/") || path == DiscoveryDocument.Path.token
+            || path == DiscoveryDocument.Path.userinfo || path == DiscoveryDocument.Path.revoke
+            || path == DiscoveryDocument.Path.introspect || path == DiscoveryDocument.Path.jwks
+    }
+}
+
+/// A per-IP request budget for the browser-facing pages a stranger can open.
+struct PageRateLimitMiddleware: RouterMiddleware {
+    typealias Context = AppContext
+    let services: Services
+
+    func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws
+        -> Response
+    {
+        let path = request.uri.path
+        let limited = path.hasPrefix("/interaction/") || path == DiscoveryDocument.Path.authorize || path.hasPrefix("/demo")
+            || path == DiscoveryDocument.Path.logout || path == "/auth-logout" || path == "/oidc/v1/userlogout"
+        if limited, !services.rateLimiter.allow("page:" + context.clientIP, limit: services.config.rateLimitPerMinute, now: services.clock.now()) {
+            var response = services.pages.error(
+                "error_rate_limited", language: .zhTW, status: .tooManyRequests, requestID: context.requestID)
+            response.headers[.retryAfter] = "60"
+            return response
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,121 @@
+import ArgumentParser
+import Foundation
+import Identity
+import OIDC
+import Storage
+import Web
+
+struct AccountCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "account", abstract: "Create and manage student accounts (for operators and tests).",
+        subcommands: [Add.self, Show.self, Disable.self, Enable.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an account.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "Account name (the part before @mail.edu.tw).") var username: String
+        @Option(help: "Password (read from EDU_SSO_NEW_PASSWORD when omitted).") var password: String?
+        @Option(help: "Full name.") var name: String
+        @Option(help: "Backup e-mail.") var email: String?
+        @Option(help: "Mobile number (09xxxxxxxx).") var mobile: String?
+        @Option(name: .customLong("national-id"), help: "National or residence ID.") var nationalID: String?
+        @Option(name: .customLong("school-id"), help: "School code.") var schoolID: String?
+        @Option(name: .customLong("school-name"), help: "School name.") var schoolName: String = ""
+        @Option(help: "Grade.") var grade: String = ""
+        @Option(name: .customLong("class-no"), help: "Class number, e.g. 04.") var classNo: String = ""
+        @Option(name: .customLong("class-title"), help: "Class title, e.g. 六年四班.") var classTitle: String = ""
+        @Option(name: .customLong("seat-no"), help: "Seat number.") var seatNo: String = ""
+        @Option(help: "Academic year (民國), e.g. 114.") var year: String = ""
+        @Option(help: "Semester, 1 or 2.") var semester: String = ""
+        @Option(help: "學生 or 教師.") var title: String = "學生"
+
+        func validate() throws {
+            guard username.range(of: "^[a-z][a-z0-9_.]{5,19}$", options: .regularExpression) != nil else {
+                throw ValidationError("--username must be 6–20 of a–z, 0–9, '_' and '.', starting with a letter.")
+            }
+            if let nationalID, !NationalID.isValid(nationalID) {
+                throw ValidationError("--national-id fails the checksum.")
+            }
+            if let mobile, mobile.range(of: "^09[0-9]{8}$", options: .regularExpression) == nil {
+                throw ValidationError("--mobile must be 09 followed by 8 digits.")
+            }
+        }
+
+        func run() async throws {
+            guard let password = password ?? ProcessInfo.processInfo.environment["EDU_SSO_NEW_PASSWORD"], password.count >= 8 else {
+                throw ValidationError("Give a password of at least 8 characters (--password or EDU_SSO_NEW_PASSWORD).")
+            }
+            try await withStore(options) { config, store in
+                let hasher = PasswordHasher(
+                    parameters: .init(
+                        memoryKiB: UInt32(config.passwordMemoryKiB), iterations: UInt32(config.passwordIterations), parallelism: 1))
+                let now = Clock.system.now()
+                let school = schoolID.map {
+                    SchoolEnrolment(
+                        schoolID: $0, schoolName: schoolName, grade: grade, classNo: classNo, classTitle: classTitle,
+                        seatNo: seatNo, academicYear: year, semester: semester)
+                }
+                let account = Account(
+                    id: Secrets.randomToken(bytes: 16), username: username, passwordHash: try await hasher.hash(password),
+                    name: name, email: email, mobile: mobile, nationalID: nationalID?.uppercased(), school: school,
+                    title: title, createdAt: now, updatedAt: now)
+                do {
+                    try await store.insertAccount(account)
+                } catch DatabaseError.conflict {
+                    throw ValidationError("The account name '\(username)' is taken.")
+                }
+                print("Created \(account.address) (sub \(account.id)).")
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an account (national ID masked).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Account name.") var username: String
+
+        func run() async throws {
+            try await withStore(options) { _, store in
+                guard let account = try await store.account(username: Account.normalizeUsername(username)) else {
+                    throw ValidationError("No account '\(username)'.")
+                }
+                print("account:   \(account.address)")
+                print("sub:       \(account.id)")
+                print("name:      \(account.name)")
+                print("status:    \(account.status.rawValue)")
+                print("email:     \(account.email ?? "-")")
+                print("mobile:    \(account.mobile ?? "-")")
+                print("national:  \(account.nationalID.map(NationalID.masked) ?? "-")")
+                if let school = account.school {
+                    print("school:    \(school.schoolID) \(school.schoolName) \(school.classTitle) 座號 \(school.seatNo)")
+                }
+            }
+        }
+    }
+
+    struct Disable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Disable an account: it can no longer sign in or use tokens.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Account name.") var username: String
+        func run() async throws { try await setStatus(options, username, .disabled) }
+    }
+
+    struct Enable: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enable a disabled account.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Account name.") var username: String
+        func run() async throws { try await setStatus(options, username, .active) }
+    }
+}
+
+private func setStatus(_ options: ConfigOptions, _ username: String, _ status: Account.Status) async throws {
+    try await withStore(options) { _, store in
+        guard var account = try await store.account(username: Account.normalizeUsername(username)) else {
+            throw ValidationError("No account '\(username)'.")
+        }
+        account.status = status
+        account.updatedAt = Clock.system.now()
+        try await store.updateAccount(account)
+        print("\(account.address) is now \(status.rawValue).")
+    }
+}

@@ -1,0 +1,120 @@
+import ArgumentParser
+import Foundation
+import OIDC
+import Storage
+
+struct ClientCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "client", abstract: "Register and inspect relying parties (apps).",
+        subcommands: [Add.self, List.self, Show.self, Remove.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Register an app. A generated secret is shown once.")
+
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "Client id (letters, digits, - _ .).") var id: String
+        @Option(help: "Display name shown on the consent page.") var name: String
+        @Option(help: "Client secret (generated when omitted; stored only as a hash).") var secret: String?
+        @Option(name: .customLong("redirect-uri"), help: "Redirect URI, matched exactly (repeatable).") var redirectURIs: [String] = []
+        @Option(name: .customLong("post-logout-redirect-uri"), help: "Post-logout redirect URI (repeatable).")
+        var postLogoutRedirectURIs: [String] = []
+        @Option(help: "Allowed scopes, space- or comma-separated (default: all but personid).") var scopes: String?
+        @Option(help: "confidential or public.") var type: String = "confidential"
+        @Option(name: .customLong("auth-method"), help: "client_secret_basic, client_secret_post, private_key_jwt or none.")
+        var authMethod: String?
+        @Option(name: .customLong("jwks-file"), help: "JWKS file with the app's public keys (private_key_jwt).") var jwksFile: String?
+        @Option(name: .customLong("id-token-alg"), help: "RS256 or ES256.") var idTokenAlg: String = "RS256"
+        @Flag(name: .customLong("no-pkce"), help: "Let this confidential legacy app skip PKCE.") var noPKCE = false
+        @Flag(name: .customLong("skip-consent"), help: "First-party app: no consent page.") var skipConsent = false
+
+        func validate() throws {
+            guard id.range(of: "^[A-Za-z0-9._-]{3,64}$", options: .regularExpression) != nil else {
+                throw ValidationError("--id must be 3–64 letters, digits, '.', '_' or '-'.")
+            }
+            guard !redirectURIs.isEmpty else { throw ValidationError("Give at least one --redirect-uri.") }
+            for uri in redirectURIs + postLogoutRedirectURIs {
+                guard let url = URL(string: uri), url.scheme != nil, url.fragment == nil, !uri.contains("*") else {
+                    throw ValidationError("'\(uri)' is not an absolute URI without fragment or wildcard.")
+                }
+            }
+            guard Client.Kind(rawValue: type) != nil else { throw ValidationError("--type must be confidential or public.") }
+            if let authMethod, Client.AuthMethod(rawValue: authMethod) == nil {
+                throw ValidationError("--auth-method must be one of \(Client.AuthMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            guard SigningKey.Algorithm(rawValue: idTokenAlg) != nil else { throw ValidationError("--id-token-alg must be RS256 or ES256.") }
+            if type == "public" && secret != nil { throw ValidationError("Public clients have no secret.") }
+            if type == "public" && noPKCE { throw ValidationError("Public clients must use PKCE.") }
+            if authMethod == "private_key_jwt" && jwksFile == nil { throw ValidationError("private_key_jwt needs --jwks-file.") }
+            if let scopes {
+                let unknown = Scope.parse(scopes.replacingOccurrences(of: ",", with: " ")).filter { !Scope.supported.contains($0) }
+                if !unknown.isEmpty { throw ValidationError("Unknown scopes: \(unknown.joined(separator: ", ")).") }
+            }
+        }
+
+        func run() async throws {
+            let kind = Client.Kind(rawValue: type)!
+            let method = authMethod.flatMap(Client.AuthMethod.init(rawValue:)) ?? (kind == .public ? .none : .clientSecretBasic)
+            let usesSecret = method == .clientSecretBasic || method == .clientSecretPost
+            let plainSecret = usesSecret ? (secret ?? Secrets.randomToken()) : nil
+            let jwks = try jwksFile.map { try String(contentsOfFile: $0, encoding: .utf8) }
+            try await withStore(options) { _, store in
+                if try await store.client(id: id) != nil { throw ValidationError("A client with id '\(id)' already exists.") }
+                let client = Client(
+                    id: id, name: name, secretHash: plainSecret.map(Secrets.hash), redirectURIs: redirectURIs,
+                    postLogoutRedirectURIs: postLogoutRedirectURIs,
+                    allowedScopes: scopes.map { Scope.parse($0.replacingOccurrences(of: ",", with: " ")) } ?? Scope.defaultAllowed,
+                    kind: kind, authMethod: method, idTokenAlg: idTokenAlg, requirePKCE: !noPKCE, skipConsent: skipConsent,
+                    jwks: jwks, createdAt: Clock.system.now())
+                try await store.saveClient(client)
+                print("Registered client \(id).")
+                if let plainSecret, secret == nil {
+                    print("client_secret: \(plainSecret)\n(Shown once: only its hash is stored.)")
+                }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List registered apps.")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            try await withStore(options) { _, store in
+                let clients = try await store.allClients()
+                if clients.isEmpty { print("No clients registered.") }
+                for client in clients {
+                    print("\(client.id)\t\(client.kind.rawValue)\t\(client.authMethod.rawValue)\t\(client.name)")
+                }
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one app's registration (never its secret).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Client id.") var id: String
+
+        func run() async throws {
+            try await withStore(options) { _, store in
+                guard var client = try await store.client(id: id) else { throw ValidationError("No client '\(id)'.") }
+                client.secretHash = client.secretHash.map { _ in "(hashed)" }
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                print(String(decoding: try encoder.encode(client), as: UTF8.self))
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Remove an app registration.")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Client id.") var id: String
+
+        func run() async throws {
+            try await withStore(options) { _, store in
+                guard try await store.removeClient(id: id) else { throw ValidationError("No client '\(id)'.") }
+                print("Removed client \(id).")
+            }
+        }
+    }
+}
