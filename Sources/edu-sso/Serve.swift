@@ -20,7 +20,8 @@ struct Serve: AsyncParsableCommand {
         }
         let built = try await buildApplication(config)
         if let demo = built.demo {
-            print(
+            // Written straight to the file handle: print() would sit in a buffer while the server runs.
+            FileHandle.standardOutput.write(Data(
                 """
 
                 EduSSO development server — \(config.issuer)
@@ -31,9 +32,8 @@ struct Serve: AsyncParsableCommand {
                     password      \(demo.password)
                   Discovery:     \(config.issuer)/.well-known/openid-configuration
 
-                """)
+                """.utf8))
         }
-        fflush(stdout)
         try await built.application.runService()
     }
 }

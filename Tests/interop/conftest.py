@@ -1,0 +1,98 @@
+"""Shared helpers: an independent relying party (authlib + requests) driving EduSSO over real HTTP."""
+import os
+import re
+import secrets
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import requests
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
+
+ISSUER = os.environ["EDU_SSO_ISSUER"]
+STUDENT = ("interop.student", "Passw0rd1234")
+RP = {"client_id": "interop-rp", "client_secret": "interop-secret-0123456789", "redirect_uri": "http://127.0.0.1:9/cb"}
+
+
+@pytest.fixture(scope="session")
+def discovery():
+    return requests.get(ISSUER + "/.well-known/openid-configuration", timeout=10).json()
+
+
+def csrf_of(html):
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def form_action(html):
+    match = re.search(r'<form method="post" action="([^"]+)"', html)
+    assert match, "page has no form"
+    return ISSUER + match.group(1).replace("&amp;", "&")
+
+
+class Browser:
+    """A browser: keeps cookies, never follows redirects to the app (the app's host does not exist)."""
+
+    def __init__(self):
+        self.http = requests.Session()
+
+    def get(self, url, **kw):
+        return self.http.get(url, allow_redirects=False, timeout=10, **kw)
+
+    def post(self, url, data, **kw):
+        return self.http.post(url, data=data, allow_redirects=False, timeout=10, **kw)
+
+    def follow(self, response):
+        """Follows redirects that stay on EduSSO; returns the first response that does not."""
+        while response.status_code in (302, 303) and not response.headers["Location"].startswith("http://127.0.0.1:9/"):
+            location = response.headers["Location"]
+            response = self.get(location if location.startswith("http") else ISSUER + location)
+        return response
+
+    def authorize(self, params):
+        return self.follow(self.get(ISSUER + "/oidc/v1/azp", params=params))
+
+    def login(self, page, username=STUDENT[0], password=STUDENT[1]):
+        assert page.status_code == 200, page.text[:500]
+        response = self.post(form_action(page.text), {"csrf_token": csrf_of(page.text), "username": username, "password": password})
+        return self.follow(response)
+
+    def consent(self, page, decision="approve"):
+        assert "授權確認" in page.text or "Authorize access" in page.text, page.text[:500]
+        return self.follow(self.post(form_action(page.text), {"csrf_token": csrf_of(page.text), "decision": decision}))
+
+
+def callback_params(response):
+    assert response.status_code in (302, 303), (response.status_code, response.text[:500])
+    location = response.headers["Location"]
+    return {k: v[0] for k, v in parse_qs(urlparse(location).query).items()}, location
+
+
+def new_rp(scope="openid profile email eduinfo offline_access", client=RP):
+    return OAuth2Session(
+        client["client_id"], client.get("client_secret"), scope=scope, redirect_uri=client["redirect_uri"],
+        code_challenge_method="S256", token_endpoint_auth_method=client.get("auth", "client_secret_basic"))
+
+
+def authorization_params(client=RP, scope="openid profile email eduinfo offline_access", **extra):
+    verifier = generate_token(48)
+    params = {
+        "response_type": "code", "client_id": client["client_id"], "redirect_uri": client["redirect_uri"], "scope": scope,
+        "state": secrets.token_urlsafe(12), "nonce": secrets.token_urlsafe(12),
+        "code_challenge": create_s256_code_challenge(verifier), "code_challenge_method": "S256",
+    }
+    params.update(extra)
+    return params, verifier
+
+
+def sign_in_and_get_code(browser, params, consent=True):
+    page = browser.authorize(params)
+    response = browser.login(page)
+    if consent and response.status_code == 200:
+        response = browser.consent(response)
+    query, _ = callback_params(response)
+    assert query.get("state") == params["state"]
+    assert query.get("iss") == ISSUER
+    return query["code"]

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Starts `edu-sso serve` on a throwaway database, registers the test apps and a student with the CLI, and runs
+# the pytest suite in a throwaway virtualenv with authlib and jwcrypto.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+swift build --product edu-sso >/dev/null
+bin="$root/.build/debug/edu-sso"
+
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+export EDU_SSO_ISSUER="http://127.0.0.1:$port" EDU_SSO_PORT=$port EDU_SSO_DATA_DIR="$work/data" \
+       EDU_SSO_KEYS_DIR="$work/keys" EDU_SSO_DEVELOPMENT=true EDU_SSO_LOG_LEVEL=warning \
+       EDU_SSO_LOGIN_RATE_LIMIT_PER_MINUTE=1000 EDU_SSO_RATE_LIMIT_PER_MINUTE=100000
+server_pid=""
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+"$bin" client add --id interop-rp --name "Interop RP" --secret interop-secret-0123456789 \
+  --redirect-uri http://127.0.0.1:9/cb --post-logout-redirect-uri http://127.0.0.1:9/bye \
+  --scopes "openid profile email phone offline_access openid2 eduinfo educloudroles guid personid relation" >/dev/null
+"$bin" client add --id interop-post --name "Kaohsiung-style RP" --secret post-secret-0123456789 --auth-method client_secret_post \
+  --redirect-uri http://127.0.0.1:9/cb --no-pkce >/dev/null
+"$bin" client add --id interop-public --name "Mobile RP" --type public --redirect-uri http://127.0.0.1:9/mobile >/dev/null
+"$bin" client add --id interop-other --name "Other RP" --secret other-secret-0123456789 --redirect-uri http://127.0.0.1:9/other >/dev/null
+"$bin" client add --id interop-svc --name "Service" --secret svc-secret-0123456789 --redirect-uri http://127.0.0.1:9/svc \
+  --scopes "eduinfo guid" >/dev/null
+"$bin" account add --username interop.student --password "Passw0rd1234" --name "林小華" --national-id A123456789 \
+  --mobile 0911222333 --school-id 193662 --school-name 市立惠來國小 --grade 6 --class-no 04 --class-title 六年四班 \
+  --seat-no 7 --year 114 --semester 1 >/dev/null
+"$bin" account add --username interop.locked --password "Passw0rd1234" --name "測試鎖定" >/dev/null
+"$bin" account add --username interop.disabled --password "Passw0rd1234" --name "停用帳號" >/dev/null
+"$bin" account disable interop.disabled >/dev/null
+
+"$bin" serve >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 100); do
+  curl -fsS "$EDU_SSO_ISSUER/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "$EDU_SSO_ISSUER/healthz" >/dev/null || { cat "$work/server.log"; exit 1; }
+
+venv="$root/Tests/interop/.venv"
+if [ ! -x "$venv/bin/pytest" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check authlib jwcrypto requests pytest
+fi
+status=0
+EDU_SSO_BIN="$bin" "$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
+if [ $status -ne 0 ]; then echo "--- server log"; tail -50 "$work/server.log"; fi
+exit $status
