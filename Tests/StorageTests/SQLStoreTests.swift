@@ -1,0 +1,120 @@
+import Foundation
+import Identity
+import Logging
+import OIDC
+import Testing
+
+@testable import Storage
+
+/// The storage suite. It runs against SQLite here; the PostgreSQL connector will run the same tests.
+@Suite struct SQLStoreTests {
+    func withStore(_ body: (SQLStore) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-store-\(UUID().uuidString)")
+        let store = try SQLStore.open(url: "sqlite:\(directory.path)/test.sqlite", logger: Logger(label: "test"))
+        do {
+            try await store.migrate()
+            try await body(store)
+        } catch {
+            try? await store.shutdown()
+            try? FileManager.default.removeItem(at: directory)
+            throw error
+        }
+        try await store.shutdown()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    let authentication = Authentication(subject: "sub-1", authTime: 10, amr: ["pwd"], sessionID: "sid")
+
+    @Test func migrateIsIdempotent() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            #expect(try await store.migrate().isEmpty)
+            #expect(try await store.schemaVersion() == Migrations.all.last?.version)
+        }
+    }
+
+    @Test func codesRedeemExactlyOnce() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            let code = AuthorizationCode(
+                codeHash: "h1", grantID: "g1", clientID: "c", redirectURI: "https://a/cb", scopes: ["openid"], nonce: "n",
+                codeChallenge: nil, authentication: authentication, expiresAt: 100)
+            try await store.saveCode(code)
+            let results = try await withThrowingTaskGroup(of: CodeRedemption.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.redeemCode(hash: "h1", now: 50) } }
+                return try await group.reduce(into: [CodeRedemption]()) { $0.append($1) }
+            }
+            #expect(results.filter { if case .redeemed = $0 { true } else { false } }.count == 1)
+            #expect(results.filter { if case .alreadyUsed = $0 { true } else { false } }.count == 7)
+            #expect(try await store.redeemCode(hash: "missing", now: 50) == .unknown)
+        }
+    }
+
+    @Test func refreshTokensRotateOnceAndRetryOnce() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            try await store.saveRefreshToken(
+                RefreshTokenRecord(tokenHash: "r1", grantID: "g", clientID: "c", parentHash: nil, issuedAt: 0, expiresAt: 100))
+            #expect(try await store.markRotated(hash: "r1", at: 5))
+            #expect(!(try await store.markRotated(hash: "r1", at: 6)))
+            #expect(try await store.refreshToken(hash: "r1")?.rotatedAt == 5)
+            #expect(try await store.markRetried(hash: "r1"))
+            #expect(!(try await store.markRetried(hash: "r1")))
+        }
+    }
+
+    @Test func revokingAGrantDropsItsRefreshTokens() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            try await store.saveGrant(
+                Grant(id: "g", clientID: "c", scopes: ["openid"], authentication: authentication, nonce: nil, createdAt: 0))
+            try await store.saveRefreshToken(
+                RefreshTokenRecord(tokenHash: "r", grantID: "g", clientID: "c", parentHash: nil, issuedAt: 0, expiresAt: 100))
+            try await store.revokeGrant(id: "g", at: 7)
+            #expect(try await store.grant(id: "g")?.revokedAt == 7)
+            #expect(try await store.refreshToken(hash: "r") == nil)
+        }
+    }
+
+    @Test func assertionsAreSingleUse() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            #expect(try await store.recordAssertion(jti: "j", clientID: "c", expiresAt: 100))
+            #expect(!(try await store.recordAssertion(jti: "j", clientID: "c", expiresAt: 100)))
+            #expect(try await store.recordAssertion(jti: "j", clientID: "other", expiresAt: 100))
+        }
+    }
+
+    @Test func accountsAreUniqueByUsername() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            let account = Account(id: "a1", username: "student.one", passwordHash: "x", name: "甲", createdAt: 0, updatedAt: 0)
+            try await store.insertAccount(account)
+            await #expect(throws: DatabaseError.self) {
+                try await store.insertAccount(Account(id: "a2", username: "student.one", passwordHash: "x", name: "乙", createdAt: 0, updatedAt: 0))
+            }
+            #expect(try await store.account(username: "student.one")?.id == "a1")
+        }
+    }
+
+    @Test func failuresCountOnlySinceTheLastSuccess() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            func attempt(_ at: Int64, _ outcome: LoginAttempt.Outcome) async throws {
+                try await store.recordAttempt(
+                    LoginAttempt(username: "u", accountID: nil, at: at, ip: "1.2.3.4", method: "password", outcome: outcome, userAgent: ""))
+            }
+            try await attempt(10, .badCredentials)
+            try await attempt(11, .success)
+            try await attempt(12, .badCredentials)
+            try await attempt(13, .throttled)
+            #expect(try await store.recentFailures(username: "u", since: 0) == [12])
+            #expect(try await store.recentFailures(ip: "1.2.3.4", since: 0) == [12])
+        }
+    }
+
+    @Test func purgeRemovesExpiredState() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            try await store.saveRefreshToken(
+                RefreshTokenRecord(tokenHash: "old", grantID: "g", clientID: "c", parentHash: nil, issuedAt: 0, expiresAt: 10))
+            try await store.saveRefreshToken(
+                RefreshTokenRecord(tokenHash: "new", grantID: "g", clientID: "c", parentHash: nil, issuedAt: 0, expiresAt: 10_000))
+            let removed = try await store.purgeExpired(.init(now: 100, recordRetention: 1000, grantLifetime: 1000))
+            #expect(removed["refresh_tokens"] == 1)
+            #expect(try await store.refreshToken(hash: "new") != nil)
+        }
+    }
+}

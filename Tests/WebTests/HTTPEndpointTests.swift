@@ -1,0 +1,77 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOFoundationCompat
+import OIDC
+import Testing
+
+@testable import Web
+
+/// The server over real HTTP (`.live` binds a loopback port), built by the same `buildApplication` as `serve`.
+@Suite struct HTTPEndpointTests {
+    func withServer(_ body: @Sendable (any TestClientProtocol, BuiltApplication) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-web-\(UUID().uuidString)")
+        var config = AppConfig()
+        config.port = 0
+        config.dataDir = directory.appendingPathComponent("data").path
+        config.keysDir = directory.appendingPathComponent("keys").path
+        config.passwordMemoryKiB = 8 * 1024
+        config.passwordIterations = 1
+        let built = try await buildApplication(config)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try await built.application.test(.live) { client in try await body(client, built) }
+    }
+
+    @Test func discoveryAndJWKS() async throws {
+        try await withServer { client, built in
+            let discovery = try await client.execute(uri: "/.well-known/openid-configuration", method: .get)
+            #expect(discovery.status == .ok)
+            let document = try JSONSerialization.jsonObject(with: Data(buffer: discovery.body)) as? [String: Any]
+            #expect(document?["token_endpoint"] as? String == built.services.config.issuer + "/oidc/v1/token")
+            let jwks = try await client.execute(uri: "/oidc/v1/jwksets", method: .get)
+            #expect(Data(buffer: jwks.body) == built.services.keys.snapshot.jwksJSON)
+        }
+    }
+
+    @Test func tokenEndpointErrorsFollowRFC6749() async throws {
+        try await withServer { client, built in
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let noClient = try await client.execute(
+                uri: "/oidc/v1/token", method: .post, headers: form, body: ByteBuffer(string: "grant_type=client_credentials"))
+            #expect(noClient.status == .unauthorized)
+            #expect(noClient.headers[.wwwAuthenticate] != nil)
+            #expect(noClient.headers[.cacheControl] == "no-store")
+            #expect(String(buffer: noClient.body).contains("\"error\":\"invalid_client\""))
+
+            let demo = try #require(built.demo)
+            let basic = "Basic " + Data("\(demo.clientID):\(demo.clientSecret)".utf8).base64EncodedString()
+            var authed = form
+            authed[.authorization] = basic
+            let unsupported = try await client.execute(
+                uri: "/oidc/v1/token", method: .post, headers: authed, body: ByteBuffer(string: "grant_type=password"))
+            #expect(unsupported.status == .badRequest)
+            #expect(String(buffer: unsupported.body).contains("\"error\":\"unsupported_grant_type\""))
+
+            let badCode = try await client.execute(
+                uri: "/oidc/v1/token", method: .post, headers: authed,
+                body: ByteBuffer(string: "grant_type=authorization_code&code=nope&redirect_uri=x"))
+            #expect(String(buffer: badCode.body).contains("\"error\":\"invalid_grant\""))
+
+            let granted = try await client.execute(
+                uri: "/oidc/v1/token", method: .post, headers: authed, body: ByteBuffer(string: "grant_type=client_credentials&scope=eduinfo"))
+            #expect(granted.status == .ok)
+            #expect(String(buffer: granted.body).contains("\"token_type\":\"Bearer\""))
+        }
+    }
+
+    @Test func authorizeWithUnknownClientShowsAPageInChinese() async throws {
+        try await withServer { client, _ in
+            let response = try await client.execute(
+                uri: "/oidc/v1/azp?response_type=code&client_id=nobody&redirect_uri=https%3A%2F%2Fx%2Fcb&scope=openid",
+                method: .get)
+            #expect(response.status == .badRequest)
+            #expect(response.headers[.location] == nil)
+            #expect(String(buffer: response.body).contains("此應用服務尚未註冊"))
+        }
+    }
+}
