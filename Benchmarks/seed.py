@@ -1,0 +1,43 @@
+"""Signs the bench student in once, then mints refresh tokens through silent (prompt=none) authorizations."""
+import os
+import re
+import sys
+from urllib.parse import parse_qs, urlparse
+
+import requests
+
+issuer = os.environ["EDU_SSO_ISSUER"]
+work, count = sys.argv[1], int(sys.argv[2])
+auth = ("bench", "bench-secret-0123456789")
+browser = requests.Session()
+
+
+def authorize(prompt=None):
+    params = {"response_type": "code", "client_id": "bench", "redirect_uri": "http://127.0.0.1:9/cb",
+              "scope": "openid profile eduinfo offline_access", "state": "s"}
+    if prompt:
+        params["prompt"] = prompt
+    return browser.get(issuer + "/oidc/v1/azp", params=params, allow_redirects=False, timeout=10)
+
+
+def code_of(response):
+    return parse_qs(urlparse(response.headers["Location"]).query)["code"][0]
+
+
+def exchange(code):
+    return requests.post(issuer + "/oidc/v1/token", auth=auth, timeout=10, data={
+        "grant_type": "authorization_code", "code": code, "redirect_uri": "http://127.0.0.1:9/cb"}).json()
+
+
+first = authorize()
+page = browser.get(issuer + first.headers["Location"], timeout=10)
+csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1).replace("&amp;", "&")
+done = browser.post(issuer + action, data={"csrf_token": csrf, "username": "bench.student", "password": "Passw0rd1234"},
+                    allow_redirects=False, timeout=10)
+tokens = exchange(code_of(done))
+open(os.path.join(work, "access_token"), "w").write(tokens["access_token"])
+for connections in (1, 16):
+    with open(os.path.join(work, f"refresh_tokens.{connections}"), "w") as out:
+        for _ in range(count // 2):
+            out.write(exchange(code_of(authorize("none")))["refresh_token"] + "\n")
