@@ -1,11 +1,15 @@
 import Logging
 import SQLKit
 
-/// How the SQL store reaches its database. Reads may run concurrently; writes are funnelled through `write`, which
-/// runs its body on one connection inside a transaction.
+/// How the SQL store reaches its database. Reads may run concurrently. Writes are funnelled through `write`, which
+/// lends the body the one writer connection (statements autocommit), or through `transaction`, which also wraps
+/// the body in a transaction. Most writes are a single statement and need no transaction: each one costs a round
+/// trip to the database thread, so the store uses transactions only where several statements must stand or fall
+/// together.
 public protocol DatabaseConnector: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func shutdown() async throws
     /// Short name of the SQL dialect, for the few statements that differ.
     var dialectName: String { get }

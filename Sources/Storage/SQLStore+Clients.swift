@@ -3,8 +3,10 @@ import SQLKit
 
 extension SQLStore: ClientStore {
     public func client(id: String) async throws -> Client? {
-        try await read { db in
-            try await db.raw("SELECT data FROM clients WHERE id = \(bind: id)").first()?.json("data", as: Client.self)
+        try await clientCache.value(id) {
+            try await read { db in
+                try await db.raw("SELECT data FROM clients WHERE id = \(bind: id)").first()?.json("data", as: Client.self)
+            }
         }
     }
 
@@ -24,10 +26,12 @@ extension SQLStore: ClientStore {
                 """
             ).run()
         }
+        clientCache.remove(client.id)
     }
 
     public func removeClient(id: String) async throws -> Bool {
-        try await write { db in
+        defer { clientCache.remove(id) }
+        return try await write { db in
             try await !db.raw("DELETE FROM clients WHERE id = \(bind: id) RETURNING id").all().isEmpty
         }
     }

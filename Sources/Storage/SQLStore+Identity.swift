@@ -4,8 +4,10 @@ import SQLKit
 
 extension SQLStore: AccountStore {
     public func account(id: String) async throws -> Account? {
-        try await read { db in
-            try await db.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account(from:))
+        try await accountCache.value(id) {
+            try await read { db in
+                try await db.raw("SELECT * FROM accounts WHERE id = \(bind: id)").first().map(Self.account(from:))
+            }
         }
     }
 
@@ -47,6 +49,7 @@ extension SQLStore: AccountStore {
                 """
             ).run()
         }
+        accountCache.remove(account.id)
     }
 
     static func account(from row: any SQLRow) throws -> Account {

@@ -41,16 +41,19 @@ extension SQLStore: GrantStore {
                 """
             ).run()
         }
+        grantCache.remove(grant.id)
     }
 
     public func grant(id: String) async throws -> Grant? {
-        try await read { db in
-            guard let row = try await db.raw("SELECT data, revoked_at FROM grants WHERE id = \(bind: id)").first() else {
-                return nil
+        try await grantCache.value(id) {
+            try await read { db in
+                guard let row = try await db.raw("SELECT data, revoked_at FROM grants WHERE id = \(bind: id)").first() else {
+                    return nil
+                }
+                var grant = try row.json("data", as: Grant.self)
+                grant.revokedAt = try row.optionalInt64("revoked_at")
+                return grant
             }
-            var grant = try row.json("data", as: Grant.self)
-            grant.revokedAt = try row.optionalInt64("revoked_at")
-            return grant
         }
     }
 
@@ -60,6 +63,7 @@ extension SQLStore: GrantStore {
             // The grant's refresh tokens are useless now; drop them so they cannot even be looked up.
             try await db.raw("DELETE FROM refresh_tokens WHERE grant_id = \(bind: id)").run()
         }
+        grantCache.remove(id)
     }
 
     public func grants(sessionID: String) async throws -> [Grant] {
@@ -99,6 +103,15 @@ extension SQLStore: RefreshTokenStore {
         }
     }
 
+    public func rotateRefreshToken(hash: String, at: Int64, replacement: RefreshTokenRecord) async throws -> Bool {
+        // The successor is stored first and the old token marked second: a crash in between leaves the old token
+        // usable (and an orphan successor that was never handed out), so a client never loses its grant.
+        try await saveRefreshToken(replacement)
+        if try await markRotated(hash: hash, at: at) { return true }
+        try await deleteRefreshToken(hash: replacement.tokenHash)
+        return false
+    }
+
     public func markRotated(hash: String, at: Int64) async throws -> Bool {
         try await write { db in
             try await !db.raw(
@@ -135,11 +148,14 @@ extension SQLStore: TokenMarkerStore {
                 "INSERT INTO revoked_access_tokens (jti, expires_at) VALUES (\(bind: jti), \(bind: expiresAt)) ON CONFLICT (jti) DO NOTHING"
             ).run()
         }
+        revokedTokenCache.set(jti, true)
     }
 
     public func isAccessTokenRevoked(jti: String) async throws -> Bool {
-        try await read { db in
-            try await db.raw("SELECT 1 AS hit FROM revoked_access_tokens WHERE jti = \(bind: jti)").first() != nil
+        try await revokedTokenCache.value(jti) {
+            try await read { db in
+                try await db.raw("SELECT 1 AS hit FROM revoked_access_tokens WHERE jti = \(bind: jti)").first() != nil
+            }
         }
     }
 

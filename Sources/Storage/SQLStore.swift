@@ -6,24 +6,38 @@ import SQLKit
 
 /// The one SQL implementation of every store protocol. Queries are plain SQL with bound parameters, written in
 /// the subset SQLite and PostgreSQL share (ON CONFLICT upserts, RETURNING, BIGINT epochs, JSON as TEXT).
+///
+/// The hottest reads (accounts, clients, grants and revoked access-token ids, consulted on every token and
+/// userinfo request) go through short-lived caches. Writes made through this store update or drop the cached
+/// entry at once; changes made elsewhere (another node, an `edu-sso` CLI command) are seen within `cacheTTL`.
 public final class SQLStore: Sendable {
     let connector: any DatabaseConnector
     let logger: Logger
+    let accountCache: ReadCache<Account?>
+    let clientCache: ReadCache<Client?>
+    let grantCache: ReadCache<Grant?>
+    let revokedTokenCache: ReadCache<Bool>
 
-    public init(connector: any DatabaseConnector, logger: Logger) {
+    public init(connector: any DatabaseConnector, logger: Logger, cacheTTL: Duration = .seconds(1)) {
         self.connector = connector
         self.logger = logger
+        self.accountCache = ReadCache(ttl: cacheTTL)
+        self.clientCache = ReadCache(ttl: cacheTTL)
+        self.grantCache = ReadCache(ttl: cacheTTL)
+        self.revokedTokenCache = ReadCache(ttl: cacheTTL)
     }
 
     /// Opens the database a URL names: `sqlite:PATH` (or a bare path ending in .sqlite).
-    public static func open(url: String, logger: Logger) throws -> SQLStore {
+    public static func open(url: String, logger: Logger, cacheTTL: Duration = .seconds(1)) throws -> SQLStore {
+        let path: String
         if url.hasPrefix("sqlite:") {
-            return SQLStore(connector: try SQLiteConnector(path: String(url.dropFirst("sqlite:".count)), logger: logger), logger: logger)
+            path = String(url.dropFirst("sqlite:".count))
+        } else if url.hasSuffix(".sqlite") || url.hasSuffix(".db") {
+            path = url
+        } else {
+            throw DatabaseError.unsupportedURL(url)
         }
-        if url.hasSuffix(".sqlite") || url.hasSuffix(".db") {
-            return SQLStore(connector: try SQLiteConnector(path: url, logger: logger), logger: logger)
-        }
-        throw DatabaseError.unsupportedURL(url)
+        return SQLStore(connector: try SQLiteConnector(path: path, logger: logger), logger: logger, cacheTTL: cacheTTL)
     }
 
     public func shutdown() async throws {
@@ -38,12 +52,16 @@ public final class SQLStore: Sendable {
         try await connector.write(body)
     }
 
+    func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        try await connector.transaction(body)
+    }
+
     // MARK: Migrations
 
     /// Applies pending migrations and returns the versions applied now.
     @discardableResult
     public func migrate() async throws -> [Int] {
-        try await write { db in
+        try await transaction { db in
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
             ).run()
@@ -107,7 +125,7 @@ public final class SQLStore: Sendable {
             ("login_attempts", "DELETE FROM login_attempts WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
             ("app_sign_ins", "DELETE FROM app_sign_ins WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
         ]
-        return try await write { db in
+        return try await transaction { db in
             var removed: [String: Int] = [:]
             for (table, statement) in statements {
                 removed[table] = try await db.raw(statement).all().count

@@ -41,6 +41,12 @@ public final class SQLiteConnector: DatabaseConnector, @unchecked Sendable {
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let connection = try await writer.requestConnection(logger: logger).get()
         defer { writer.releaseConnection(connection, logger: logger) }
+        return try await body(connection.sql())
+    }
+
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
+        let connection = try await writer.requestConnection(logger: logger).get()
+        defer { writer.releaseConnection(connection, logger: logger) }
         let database = connection.sql()
         try await database.raw("BEGIN IMMEDIATE").run()
         do {

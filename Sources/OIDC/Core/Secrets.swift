@@ -1,4 +1,5 @@
 import Crypto
+import ExtrasBase64
 import Foundation
 
 /// Random identifiers, token hashing and constant-time comparison: the primitives every credential uses.
@@ -6,8 +7,9 @@ public enum Secrets {
     /// A URL-safe random string carrying `bytes` bytes of entropy (32 bytes = 256 bits by default).
     public static func randomToken(bytes: Int = 32) -> String {
         var generator = SystemRandomNumberGenerator()
-        let data = Data((0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-        return data.base64URLEncoded()
+        var random = [UInt8](repeating: 0, count: bytes)
+        for index in random.indices { random[index] = UInt8.random(in: .min ... .max, using: &generator) }
+        return Base64.encodeToString(bytes: random, options: [.base64UrlAlphabet, .omitPaddingCharacter])
     }
 
     /// The stored form of a code, refresh token or secret: hex SHA-256. These values carry at least 128 bits
@@ -37,25 +39,20 @@ public enum Secrets {
 
 extension Data {
     public func base64URLEncoded() -> String {
-        base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    public init?(base64URLEncoded string: String) {
-        var base64 = string.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while base64.count % 4 != 0 { base64.append("=") }
-        self.init(base64Encoded: base64)
+        Base64.encodeToString(bytes: self, options: [.base64UrlAlphabet, .omitPaddingCharacter])
     }
 }
 
 extension Sequence where Element == UInt8 {
     public var hexString: String {
-        map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(64)
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 

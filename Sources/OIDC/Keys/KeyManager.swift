@@ -2,21 +2,27 @@ import Foundation
 import JWTKit
 import Synchronization
 
-/// The signing keys in use, as one immutable snapshot: a JWTKit collection holding every published key, the
+/// The signing keys in use, as one immutable snapshot: JWTKit collections holding every published key, the
 /// active kid per algorithm, and the JWKS document already serialised (JWKS is served at very high rates, so
 /// its bytes are built once per key change rather than per request).
+///
+/// A `JWTKeyCollection` is an actor, so every signature made through one collection runs one at a time. The
+/// snapshot keeps one collection per core and spreads work over them, so RSA signing uses every core.
 public struct KeySnapshot: Sendable {
     public let keys: [SigningKey]
-    public let collection: JWTKeyCollection
+    let collections: [JWTKeyCollection]
     public let activeKID: [SigningKey.Algorithm: String]
     public let jwksJSON: Data
 
+    /// A collection to sign or verify with; successive calls rotate through them.
+    func collection(_ ticket: Int) -> JWTKeyCollection { collections[ticket % collections.count] }
+
     static func build(from keys: [SigningKey]) async throws -> KeySnapshot {
-        let collection = JWTKeyCollection()
+        let collections = (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in JWTKeyCollection() }
         var active: [SigningKey.Algorithm: String] = [:]
         var published: [[String: String]] = []
         for key in keys {
-            try await key.register(in: collection)
+            for collection in collections { try await key.register(in: collection) }
             if key.retiresAt == nil { active[key.alg] = key.kid }
             var jwk = try key.publicJWK()
             jwk["kid"] = key.kid
@@ -25,7 +31,7 @@ public struct KeySnapshot: Sendable {
             published.append(jwk)
         }
         let jwks = try JSON.encode(["keys": published])
-        return KeySnapshot(keys: keys, collection: collection, activeKID: active, jwksJSON: jwks)
+        return KeySnapshot(keys: keys, collections: collections, activeKID: active, jwksJSON: jwks)
     }
 }
 
@@ -37,6 +43,7 @@ public final class KeyManager: Sendable {
     /// How long a replaced key stays published: it must outlive every token it signed.
     public let retirementOverlap: Int64
     private let current: Mutex<KeySnapshot>
+    private let tickets = Atomic<Int>(0)
 
     private init(store: any KeyStore, clock: Clock, retirementOverlap: Int64, snapshot: KeySnapshot) {
         self.store = store
@@ -117,12 +124,16 @@ public final class KeyManager: Sendable {
         var header = JWTHeader()
         header.typ = type
         header.alg = alg.rawValue
-        return try await snapshot.collection.sign(claims, kid: JWKIdentifier(string: kid), header: header)
+        return try await snapshot.collection(nextTicket()).sign(claims, kid: JWKIdentifier(string: kid), header: header)
     }
 
     /// Verifies a JWT's signature against any published key. Time-based checks are the caller's, because an
     /// `id_token_hint` must be accepted after it expired while an access token must not.
     public func verify(_ token: String) async -> ClaimSet? {
-        try? await snapshot.collection.verify(token, as: ClaimSet.self)
+        try? await snapshot.collection(nextTicket()).verify(token, as: ClaimSet.self)
+    }
+
+    private func nextTicket() -> Int {
+        tickets.wrappingAdd(1, ordering: .relaxed).newValue & Int.max
     }
 }

@@ -131,8 +131,9 @@ public struct RefreshTokenRecord: Sendable, Codable, Equatable {
 public protocol RefreshTokenStore: Sendable {
     func saveRefreshToken(_ record: RefreshTokenRecord) async throws
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?
-    /// Sets `rotatedAt` if it is unset; true when this call did it.
-    func markRotated(hash: String, at: Int64) async throws -> Bool
+    /// Stores `replacement` as the successor of `hash` and marks `hash` rotated, if no one else rotated it first;
+    /// false (and nothing stored) when the token had already been rotated.
+    func rotateRefreshToken(hash: String, at: Int64, replacement: RefreshTokenRecord) async throws -> Bool
     /// Spends the grace retry if unspent; true when this call did it.
     func markRetried(hash: String) async throws -> Bool
     /// Deletes the successors of a token (when a grace retry replaces them).

@@ -103,7 +103,9 @@ public struct TokenService: Sendable {
             id: stored.grantID, clientID: client.id, scopes: stored.scopes, authentication: stored.authentication,
             nonce: stored.nonce, createdAt: now)
         try await stores.grants.saveGrant(grant)
-        return try await respond(grant: grant, scopes: stored.scopes, client: client, parentRefreshHash: nil, now: now)
+        guard let response = try await respond(grant: grant, scopes: stored.scopes, client: client, refresh: .fresh, now: now)
+        else { throw OAuthError(.serverError, "The grant could not be stored.") }
+        return response
     }
 
     private func refresh(_ parameters: RequestParameters, client: Client) async throws -> TokenResponse {
@@ -128,15 +130,18 @@ public struct TokenService: Sendable {
             scopes = narrowed
         }
 
-        if record.rotatedAt == nil, try await stores.refreshTokens.markRotated(hash: hash, at: now) {
-            return try await respond(grant: grant, scopes: scopes, client: client, parentRefreshHash: hash, now: now)
+        if record.rotatedAt == nil,
+            let response = try await respond(grant: grant, scopes: scopes, client: client, refresh: .rotating(hash), now: now)
+        {
+            return response
         }
         // Already rotated. A client whose previous response was lost may retry once within the grace window;
         // anything else is reuse of a stolen token, and the whole family is revoked (RFC 9700 §4.14.2).
         let rotatedAt = try await stores.refreshTokens.refreshToken(hash: hash)?.rotatedAt ?? now
-        if now - rotatedAt <= policy.refreshGraceSeconds, try await stores.refreshTokens.markRetried(hash: hash) {
-            try await stores.refreshTokens.deleteChildren(ofHash: hash)
-            return try await respond(grant: grant, scopes: scopes, client: client, parentRefreshHash: hash, now: now)
+        if now - rotatedAt <= policy.refreshGraceSeconds, try await stores.refreshTokens.markRetried(hash: hash),
+            let response = try await respond(grant: grant, scopes: scopes, client: client, refresh: .retrying(hash), now: now)
+        {
+            return response
         }
         try await stores.grants.revokeGrant(id: grant.id, at: now)
         throw OAuthError.invalidGrant("The refresh token was already used; the grant has been revoked.")
@@ -161,10 +166,27 @@ public struct TokenService: Sendable {
             accessToken: accessToken, expiresIn: policy.accessTokenTTL, scope: scopes.joined(separator: " "))
     }
 
+    /// How the refresh token of a response relates to earlier ones.
+    private enum RefreshIssue {
+        /// First tokens of a grant.
+        case fresh
+        /// Replaces the token with this hash (normal rotation).
+        case rotating(String)
+        /// Replaces the successors of the token with this hash (the one grace-window retry).
+        case retrying(String)
+
+        var parentHash: String? {
+            switch self {
+            case .fresh: nil
+            case .rotating(let hash), .retrying(let hash): hash
+            }
+        }
+    }
+
     /// Builds the response for a user grant: an access token, an ID token for `openid`, and a refresh token when
-    /// the grant allows one.
-    private func respond(grant: Grant, scopes: [String], client: Client, parentRefreshHash: String?, now: Int64)
-        async throws -> TokenResponse
+    /// the grant allows one. Returns nil when a rotation lost a race with a concurrent use of the same token.
+    private func respond(grant: Grant, scopes: [String], client: Client, refresh: RefreshIssue, now: Int64)
+        async throws -> TokenResponse?
     {
         let subject = grant.authentication.subject
         guard let userClaims = try await claimsSource.claims(for: subject, scopes: scopes) else {
@@ -185,13 +207,24 @@ public struct TokenService: Sendable {
 
         var refreshToken: String?
         let wantsRefresh =
-            scopes.contains(Scope.offlineAccess) || (client.kind == .confidential && policy.refreshForConfidentialClients)
+            refresh.parentHash != nil || scopes.contains(Scope.offlineAccess)
+            || (client.kind == .confidential && policy.refreshForConfidentialClients)
         if wantsRefresh {
             let token = Secrets.randomToken()
-            try await stores.refreshTokens.saveRefreshToken(
-                RefreshTokenRecord(
-                    tokenHash: Secrets.hash(token), grantID: grant.id, clientID: client.id,
-                    parentHash: parentRefreshHash, issuedAt: now, expiresAt: now + policy.refreshTokenTTL))
+            let record = RefreshTokenRecord(
+                tokenHash: Secrets.hash(token), grantID: grant.id, clientID: client.id, parentHash: refresh.parentHash,
+                issuedAt: now, expiresAt: now + policy.refreshTokenTTL)
+            switch refresh {
+            case .fresh:
+                try await stores.refreshTokens.saveRefreshToken(record)
+            case .rotating(let hash):
+                guard try await stores.refreshTokens.rotateRefreshToken(hash: hash, at: now, replacement: record) else {
+                    return nil
+                }
+            case .retrying(let hash):
+                try await stores.refreshTokens.deleteChildren(ofHash: hash)
+                try await stores.refreshTokens.saveRefreshToken(record)
+            }
             refreshToken = token
         }
         return TokenResponse(

@@ -42,6 +42,9 @@ public struct AppConfig: Sendable {
     /// Argon2id memory in KiB (OWASP minimum 19456).
     public var passwordMemoryKiB = 19 * 1024
     public var passwordIterations = 2
+    /// How long hot rows (accounts, apps, grants, revoked token ids) may be served from memory, in milliseconds.
+    /// Changes made through this server apply at once; changes by other nodes or the CLI within this time.
+    public var readCacheMs = 1000
 
     public init() {}
 
@@ -98,6 +101,7 @@ public struct AppConfig: Sendable {
         logLevel = reader.string("log_level", logLevel)
         passwordMemoryKiB = try reader.int("password_memory_kib", passwordMemoryKiB)
         passwordIterations = try reader.int("password_iterations", passwordIterations)
+        readCacheMs = try reader.int("read_cache_ms", readCacheMs)
         while issuer.hasSuffix("/") { issuer.removeLast() }
         if let unknown = reader.unusedKeys.first {
             throw ConfigError("Unknown configuration key '\(unknown)'.")
@@ -119,6 +123,9 @@ public struct AppConfig: Sendable {
         }
         if keyRetirementHours * 3600 <= max(accessTokenTTL, idTokenTTL) {
             throw ConfigError("key_retirement_hours must outlast access and ID tokens.")
+        }
+        if readCacheMs < 0 || readCacheMs > 60_000 {
+            throw ConfigError("read_cache_ms must be between 0 and 60000.")
         }
         if passwordMemoryKiB < 7 * 1024 || passwordIterations < 1 {
             throw ConfigError("password_memory_kib must be at least 7168 and password_iterations at least 1.")

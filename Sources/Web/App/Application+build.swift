@@ -21,7 +21,8 @@ public func buildApplication(_ config: AppConfig, clock: OIDC.Clock = .system, l
     var logger = logger ?? Logger(label: "edu-sso")
     logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
 
-    let store = try SQLStore.open(url: config.resolvedDatabaseURL, logger: logger)
+    let store = try SQLStore.open(
+        url: config.resolvedDatabaseURL, logger: logger, cacheTTL: .milliseconds(config.readCacheMs))
     do {
         return try await assemble(config, store: store, clock: clock, logger: logger)
     } catch {

@@ -14,16 +14,17 @@ struct RequestIDMiddleware: RouterMiddleware {
         -> Response
     {
         var context = context
-        context.requestID = Secrets.randomToken(bytes: 9)
+        // Ids only need to be unique enough to find a request in the logs, not unguessable.
+        context.requestID = String(UInt64.random(in: .min ... .max), radix: 36)
         context.clientIP = clientIP(request, context: context)
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
         var response = try await next(request, context)
-        response.headers[.init("X-Request-Id")!] = context.requestID
+        response.headers[HeaderNames.requestID] = context.requestID
         return response
     }
 
     private func clientIP(_ request: Request, context: AppContext) -> String {
-        if trustForwardedFor, let forwarded = request.headers[.init("X-Forwarded-For")!],
+        if trustForwardedFor, let forwarded = request.headers[HeaderNames.forwardedFor],
             let first = forwarded.split(separator: ",").first
         {
             return first.trimmingCharacters(in: .whitespaces)

@@ -2,6 +2,7 @@ import OIDC
 import Identity
 import Storage
 import Logging
+import HTTPTypes
 import Hummingbird
 
 /// Headers every response carries. Pages load scripts and styles only from this origin, cannot be framed, and
@@ -19,8 +20,8 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     {
         var response = try await next(request, context)
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.init("X-Frame-Options")!] = "DENY"
-        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        response.headers[HeaderNames.frameOptions] = "DENY"
+        response.headers[HeaderNames.referrerPolicy] = "no-referrer"
         if response.headers[.contentSecurityPolicy] == nil {
             response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
         }
@@ -29,4 +30,13 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         }
         return response
     }
+}
+
+/// Header names HTTPTypes does not predefine, parsed once.
+enum HeaderNames {
+    static let requestID = HTTPField.Name("X-Request-Id")!
+    static let forwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let frameOptions = HTTPField.Name("X-Frame-Options")!
+    static let referrerPolicy = HTTPField.Name("Referrer-Policy")!
+    static let pragma = HTTPField.Name("Pragma")!
 }

@@ -50,7 +50,7 @@ enum Responses {
         var headers: HTTPFields = [.contentType: contentType]
         if noStore {
             headers[.cacheControl] = "no-store"
-            headers[HTTPField.Name("Pragma")!] = "no-cache"
+            headers[HeaderNames.pragma] = "no-cache"
         }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
