@@ -50,7 +50,7 @@ public struct Account: Sendable, Codable, Equatable {
 
     /// Accepts what a student types at sign-in: the part before `@`, or the full `…@mail.edu.tw` address.
     public static func normalizeUsername(_ typed: String) -> String {
-        var value = typed.trimmingCharacters(in: .whitespaces).lowercased()
+        var value = typed.trimmingSpaces().lowercased()
         let suffix = "@" + mailDomain
         if value.hasSuffix(suffix) { value.removeLast(suffix.count) }
         return value
@@ -84,3 +84,4 @@ public struct SchoolEnrolment: Sendable, Codable, Equatable {
 }
 
 import Foundation
+import OIDC

@@ -64,3 +64,15 @@ public struct RequestParameters: Sendable, Equatable {
 }
 
 import Foundation
+
+extension StringProtocol {
+    /// Drops leading and trailing spaces and tabs. Works on UTF-8 directly: Foundation's
+    /// `trimmingCharacters(in:)` goes through UTF-16 and showed up in profiles of the bearer-token path.
+    public func trimmingSpaces() -> String {
+        let bytes = Array(utf8)
+        guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
+            let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
+        else { return "" }
+        return String(decoding: bytes[first...last], as: UTF8.self)
+    }
+}

@@ -118,7 +118,7 @@ public final class KeyManager: Sendable {
     }
 
     /// Signs `claims` with the active key of `alg`.
-    public func sign(_ claims: ClaimSet, alg: SigningKey.Algorithm, type: String = "JWT") async throws -> String {
+    public func sign(_ claims: some JWTPayload, alg: SigningKey.Algorithm, type: String = "JWT") async throws -> String {
         let snapshot = self.snapshot
         guard let kid = snapshot.activeKID[alg] else { throw OAuthError(.serverError, "No active \(alg.rawValue) key.") }
         var header = JWTHeader()
@@ -129,8 +129,8 @@ public final class KeyManager: Sendable {
 
     /// Verifies a JWT's signature against any published key. Time-based checks are the caller's, because an
     /// `id_token_hint` must be accepted after it expired while an access token must not.
-    public func verify(_ token: String) async -> ClaimSet? {
-        try? await snapshot.collection(nextTicket()).verify(token, as: ClaimSet.self)
+    public func verify<Payload: JWTPayload>(_ token: String, as _: Payload.Type = ClaimSet.self) async -> Payload? {
+        try? await snapshot.collection(nextTicket()).verify(token, as: Payload.self)
     }
 
     private func nextTicket() -> Int {

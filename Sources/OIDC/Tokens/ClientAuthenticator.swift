@@ -91,7 +91,7 @@ public struct ClientAuthenticator: Sendable {
     static func parseBasic(_ header: String) throws -> (String, String)? {
         let parts = header.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "basic" else { return nil }
-        guard let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+        guard let data = Data(base64Encoded: parts[1].trimmingSpaces()),
             let decoded = String(data: data, encoding: .utf8),
             let colon = decoded.firstIndex(of: ":")
         else { throw OAuthError.invalidClient("The Authorization header is malformed.") }

@@ -159,8 +159,7 @@ public struct TokenService: Sendable {
             guard !scopes.isEmpty else { throw OAuthError(.invalidScope, "None of the requested scopes is available.") }
         }
         let now = clock.now()
-        var claims = baseAccessClaims(client: client, scopes: scopes, now: now)
-        claims["sub"] = .string(client.id)
+        let claims = accessClaims(subject: client.id, client: client, scopes: scopes, now: now)
         let accessToken = try await keys.sign(claims, alg: .rs256, type: "at+jwt")
         return TokenResponse(
             accessToken: accessToken, expiresIn: policy.accessTokenTTL, scope: scopes.joined(separator: " "))
@@ -192,11 +191,10 @@ public struct TokenService: Sendable {
         guard let userClaims = try await claimsSource.claims(for: subject, scopes: scopes) else {
             throw OAuthError.invalidGrant("The account can no longer sign in.")
         }
-        var access = baseAccessClaims(client: client, scopes: scopes, now: now)
-        access["sub"] = .string(subject)
-        access["gid"] = .string(grant.id)
-        access["auth_time"] = .int(grant.authentication.authTime)
-        if let sid = grant.authentication.sessionID { access["sid"] = .string(sid) }
+        var access = accessClaims(subject: subject, client: client, scopes: scopes, now: now)
+        access.gid = grant.id
+        access.authTime = grant.authentication.authTime
+        access.sid = grant.authentication.sessionID
         let accessToken = try await keys.sign(access, alg: .rs256, type: "at+jwt")
 
         var idToken: String?
@@ -232,17 +230,13 @@ public struct TokenService: Sendable {
             scope: scopes.joined(separator: " "))
     }
 
-    /// RFC 9068 §2.2 claims shared by every access token.
-    private func baseAccessClaims(client: Client, scopes: [String], now: Int64) -> ClaimSet {
-        ClaimSet([
-            "iss": .string(policy.issuer),
-            "aud": .string(policy.issuer),
-            "client_id": .string(client.id),
-            "iat": .int(now),
-            "exp": .int(now + policy.accessTokenTTL),
-            "jti": .string(Secrets.randomToken(bytes: 16)),
-            "scope": .string(scopes.joined(separator: " ")),
-        ])
+    /// RFC 9068 §2.2 claims shared by every access token. EduSSO is its own resource server, so `aud` is the
+    /// issuer.
+    private func accessClaims(subject: String, client: Client, scopes: [String], now: Int64) -> AccessTokenClaims {
+        AccessTokenClaims(
+            iss: policy.issuer, aud: policy.issuer, sub: subject, clientID: client.id,
+            scope: scopes.joined(separator: " "), jti: Secrets.randomToken(bytes: 16), iat: now,
+            exp: now + policy.accessTokenTTL)
     }
 
     private func signIDToken(
@@ -271,17 +265,17 @@ public struct TokenService: Sendable {
     // MARK: Verification, introspection, revocation
 
     /// A verified, unexpired, unrevoked access token.
-    public func verifyAccessToken(_ token: String) async throws -> ClaimSet {
-        guard let claims = await keys.verify(token), claims.string("iss") == policy.issuer,
-            claims.audiences.contains(policy.issuer), let jti = claims.string("jti"), claims.string("client_id") != nil
+    public func verifyAccessToken(_ token: String) async throws -> AccessTokenClaims {
+        guard let claims = await keys.verify(token, as: AccessTokenClaims.self), claims.iss == policy.issuer,
+            claims.aud == policy.issuer
         else { throw OAuthError.invalidToken("The access token is invalid.") }
-        guard let exp = claims.int("exp"), exp > clock.now() else {
+        guard claims.exp > clock.now() else {
             throw OAuthError.invalidToken("The access token has expired.")
         }
-        guard try await !stores.markers.isAccessTokenRevoked(jti: jti) else {
+        guard try await !stores.markers.isAccessTokenRevoked(jti: claims.jti) else {
             throw OAuthError.invalidToken("The access token has been revoked.")
         }
-        if let grantID = claims.string("gid") {
+        if let grantID = claims.gid {
             guard let grant = try await stores.grants.grant(id: grantID), grant.revokedAt == nil else {
                 throw OAuthError.invalidToken("The access token has been revoked.")
             }
@@ -292,11 +286,7 @@ public struct TokenService: Sendable {
     /// RFC 7662 §2.2. Refresh tokens are described only to the client they were issued to.
     public func introspect(_ token: String, client: Client) async throws -> [String: JSONValue] {
         if let claims = try? await verifyAccessToken(token) {
-            var answer = claims.values
-            answer["active"] = true
-            answer["token_type"] = "Bearer"
-            answer.removeValue(forKey: "gid")
-            return answer
+            return claims.introspection
         }
         let now = clock.now()
         if let record = try await stores.refreshTokens.refreshToken(hash: Secrets.hash(token)),
@@ -320,10 +310,10 @@ public struct TokenService: Sendable {
             if record.clientID == client.id { try await stores.grants.revokeGrant(id: record.grantID, at: now) }
             return
         }
-        if let claims = await keys.verify(token), claims.string("iss") == policy.issuer,
-            claims.string("client_id") == client.id, let jti = claims.string("jti")
+        if let claims = await keys.verify(token, as: AccessTokenClaims.self), claims.iss == policy.issuer,
+            claims.clientID == client.id
         {
-            try await stores.markers.revokeAccessToken(jti: jti, expiresAt: claims.int("exp") ?? now + policy.accessTokenTTL)
+            try await stores.markers.revokeAccessToken(jti: claims.jti, expiresAt: claims.exp)
         }
     }
 

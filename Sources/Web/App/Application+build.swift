@@ -60,7 +60,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, clock: OIDC.Clock, l
 
     let application = Application(
         router: router,
-        configuration: .init(address: .hostname(config.host, port: config.port), serverName: "EduSSO"),
+        configuration: .init(address: .hostname(config.host, port: config.port)),
         services: [MaintenanceService(services: services), StoreShutdownService(store: store)],
         logger: logger)
     return BuiltApplication(application: application, services: services, demo: demo)

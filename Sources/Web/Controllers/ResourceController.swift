@@ -53,11 +53,11 @@ struct ResourceController: Sendable {
 
     private func answer(
         _ request: Request, _ context: AppContext, scope: String,
-        _ body: (Account, ClaimSet) async throws -> Response
+        _ body: (Account, AccessTokenClaims) async throws -> Response
     ) async -> Response {
         do {
             let token = try await bearerToken(request)
-            let claims: ClaimSet
+            let claims: AccessTokenClaims
             do {
                 claims = try await services.tokens.verifyAccessToken(token)
             } catch let error as OAuthError {
@@ -71,8 +71,7 @@ struct ResourceController: Sendable {
             guard claims.scopes.contains(scope) else {
                 throw OAuthError(.insufficientScope, "The access token lacks the \(scope) scope.")
             }
-            guard claims.string("gid") != nil, let subject = claims.string("sub"),
-                let account = try await services.store.account(id: subject), account.status == .active
+            guard claims.gid != nil, let account = try await services.store.account(id: claims.sub), account.status == .active
             else { throw OAuthError.invalidToken("The access token does not represent an active account.") }
             return try await body(account, claims)
         } catch let error as OAuthError {
@@ -91,7 +90,7 @@ struct ResourceController: Sendable {
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
                 throw OAuthError.invalidRequest("The Authorization header must use the Bearer scheme.")
             }
-            fromHeader = String(parts[1]).trimmingCharacters(in: .whitespaces)
+            fromHeader = parts[1].trimmingSpaces()
         }
         var fromBody: String?
         if request.method == .post, request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
@@ -107,7 +106,7 @@ struct ResourceController: Sendable {
 
     static func acceptsGzip(_ request: Request) -> Bool {
         request.headers[.acceptEncoding]?.lowercased().split(separator: ",").contains {
-            $0.trimmingCharacters(in: .whitespaces).hasPrefix("gzip")
+            $0.trimmingSpaces().hasPrefix("gzip")
         } ?? false
     }
 

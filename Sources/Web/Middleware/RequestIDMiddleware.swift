@@ -27,7 +27,7 @@ struct RequestIDMiddleware: RouterMiddleware {
         if trustForwardedFor, let forwarded = request.headers[HeaderNames.forwardedFor],
             let first = forwarded.split(separator: ",").first
         {
-            return first.trimmingCharacters(in: .whitespaces)
+            return first.trimmingSpaces()
         }
         return context.remoteAddress?.ipAddress ?? "unknown"
     }

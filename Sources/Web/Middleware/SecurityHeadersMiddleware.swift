@@ -5,8 +5,9 @@ import Logging
 import HTTPTypes
 import Hummingbird
 
-/// Headers every response carries. Pages load scripts and styles only from this origin, cannot be framed, and
-/// send no referrer (authorization URLs carry state and codes).
+/// Security headers. Every response is `nosniff` (and HSTS behind https); HTML pages also load scripts and styles
+/// only from this origin, cannot be framed, and send no referrer (authorization URLs carry state and codes).
+/// JSON answers skip the page-only headers: they mean nothing there and discovery is served at very high rates.
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let https: Bool
@@ -20,10 +21,12 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
     {
         var response = try await next(request, context)
         response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[HeaderNames.frameOptions] = "DENY"
-        response.headers[HeaderNames.referrerPolicy] = "no-referrer"
-        if response.headers[.contentSecurityPolicy] == nil {
-            response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+        if response.headers[.contentType]?.hasPrefix("text/html") == true {
+            response.headers[HeaderNames.frameOptions] = "DENY"
+            response.headers[HeaderNames.referrerPolicy] = "no-referrer"
+            if response.headers[.contentSecurityPolicy] == nil {
+                response.headers[.contentSecurityPolicy] = Self.contentSecurityPolicy
+            }
         }
         if https {
             response.headers[.strictTransportSecurity] = "max-age=31536000; includeSubDomains"
