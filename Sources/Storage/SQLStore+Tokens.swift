@@ -79,15 +79,17 @@ extension SQLStore: GrantStore {
 
 extension SQLStore: RefreshTokenStore {
     public func saveRefreshToken(_ record: RefreshTokenRecord) async throws {
-        try await write { db in
-            try await db.raw(
-                """
-                INSERT INTO refresh_tokens (token_hash, grant_id, client_id, parent_hash, issued_at, expires_at, rotated_at, retried)
-                VALUES (\(bind: record.tokenHash), \(bind: record.grantID), \(bind: record.clientID), \(bind: record.parentHash),
-                        \(bind: record.issuedAt), \(bind: record.expiresAt), \(bind: record.rotatedAt), \(bind: record.retried ? 1 : 0))
-                """
-            ).run()
-        }
+        try await write { db in try await Self.insertRefreshToken(record, into: db) }
+    }
+
+    static func insertRefreshToken(_ record: RefreshTokenRecord, into db: any SQLDatabase) async throws {
+        try await db.raw(
+            """
+            INSERT INTO refresh_tokens (token_hash, grant_id, client_id, parent_hash, issued_at, expires_at, rotated_at, retried)
+            VALUES (\(bind: record.tokenHash), \(bind: record.grantID), \(bind: record.clientID), \(bind: record.parentHash),
+                    \(bind: record.issuedAt), \(bind: record.expiresAt), \(bind: record.rotatedAt), \(bind: record.retried ? 1 : 0))
+            """
+        ).run()
     }
 
     public func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
@@ -104,10 +106,26 @@ extension SQLStore: RefreshTokenStore {
     }
 
     public func rotateRefreshToken(hash: String, at: Int64, replacement: RefreshTokenRecord) async throws -> Bool {
-        // The successor is stored first and the old token marked second: a crash in between leaves the old token
-        // usable (and an orphan successor that was never handed out), so a client never loses its grant.
-        try await saveRefreshToken(replacement)
-        if try await markRotated(hash: hash, at: at) { return true }
+        // One atomic statement does both halves of a rotation: it inserts the successor and, through the
+        // conflict on the old token's hash, marks the old token rotated — but only if no one rotated it first.
+        // RETURNING lists the rows it wrote, so the old hash is among them exactly when this call won. (One
+        // statement matters: every statement costs a round trip to the database thread.)
+        let rows = try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO refresh_tokens (token_hash, grant_id, client_id, parent_hash, issued_at, expires_at, rotated_at, retried)
+                VALUES (\(bind: replacement.tokenHash), \(bind: replacement.grantID), \(bind: replacement.clientID),
+                        \(bind: hash), \(bind: replacement.issuedAt), \(bind: replacement.expiresAt), NULL, 0),
+                       (\(bind: hash), \(bind: replacement.grantID), \(bind: replacement.clientID), NULL, \(bind: at),
+                        \(bind: at), \(bind: at), 0)
+                ON CONFLICT (token_hash) DO UPDATE SET rotated_at = excluded.rotated_at
+                WHERE refresh_tokens.rotated_at IS NULL
+                RETURNING token_hash
+                """
+            ).all().map { try $0.string("token_hash") }
+        }
+        if rows.contains(hash) { return true }
+        // Lost the race: the successor must not stay usable.
         try await deleteRefreshToken(hash: replacement.tokenHash)
         return false
     }

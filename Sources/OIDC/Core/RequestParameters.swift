@@ -58,6 +58,10 @@ public struct RequestParameters: Sendable, Equatable {
     }
 
     private static func decodeComponent(_ text: Substring) -> String {
+        // Most values (codes, tokens, grant types) contain neither '+' nor '%': skip Foundation's slower path.
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "%") }) else {
+            return String(text)
+        }
         let spaced = text.replacingOccurrences(of: "+", with: " ")
         return spaced.removingPercentEncoding ?? spaced
     }
