@@ -11,10 +11,24 @@ work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 export EDU_SSO_ISSUER="http://127.0.0.1:$port" EDU_SSO_PORT=$port EDU_SSO_DATA_DIR="$work/data" \
        EDU_SSO_KEYS_DIR="$work/keys" EDU_SSO_DEVELOPMENT=true EDU_SSO_LOG_LEVEL=warning \
-       EDU_SSO_LOGIN_RATE_LIMIT_PER_MINUTE=1000 EDU_SSO_RATE_LIMIT_PER_MINUTE=100000
+       EDU_SSO_LOGIN_RATE_LIMIT_PER_MINUTE=1000 EDU_SSO_RATE_LIMIT_PER_MINUTE=100000 EDU_SSO_PURGE_INTERVAL_SECONDS=5
 server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
+
+venv="$root/Tests/interop/.venv"
+if [ ! -x "$venv/bin/pytest" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check authlib jwcrypto requests pytest
+fi
+# The private_key_jwt client's key pair: the private half stays with the test, the public half is registered.
+"$venv/bin/python" - "$work" <<'PY'
+import sys
+from jwcrypto import jwk
+key = jwk.JWK.generate(kty="RSA", size=2048, kid="interop-key-1")
+open(sys.argv[1] + "/pkjwt-private.json", "w").write(key.export_private())
+open(sys.argv[1] + "/pkjwt-public.json", "w").write('{"keys": [%s]}' % key.export_public())
+PY
 
 "$bin" client add --id interop-rp --name "Interop RP" --secret interop-secret-0123456789 \
   --redirect-uri http://127.0.0.1:9/cb --post-logout-redirect-uri http://127.0.0.1:9/bye \
@@ -25,6 +39,10 @@ trap cleanup EXIT
 "$bin" client add --id interop-other --name "Other RP" --secret other-secret-0123456789 --redirect-uri http://127.0.0.1:9/other >/dev/null
 "$bin" client add --id interop-svc --name "Service" --secret svc-secret-0123456789 --redirect-uri http://127.0.0.1:9/svc \
   --scopes "eduinfo guid" >/dev/null
+"$bin" client add --id interop-pkjwt --name "Key-based RP" --auth-method private_key_jwt \
+  --jwks-file "$work/pkjwt-public.json" --redirect-uri http://127.0.0.1:9/cb >/dev/null
+"$bin" client add --id interop-es256 --name "ES256 RP" --secret es256-secret-0123456789 --id-token-alg ES256 \
+  --redirect-uri http://127.0.0.1:9/cb >/dev/null
 "$bin" account add --username interop.student --password "Passw0rd1234" --name "林小華" --national-id A123456789 \
   --mobile 0911222333 --school-id 193662 --school-name 市立惠來國小 --grade 6 --class-no 04 --class-title 六年四班 \
   --seat-no 7 --year 114 --semester 1 >/dev/null
@@ -40,12 +58,7 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "$EDU_SSO_ISSUER/healthz" >/dev/null || { cat "$work/server.log"; exit 1; }
 
-venv="$root/Tests/interop/.venv"
-if [ ! -x "$venv/bin/pytest" ]; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check authlib jwcrypto requests pytest
-fi
 status=0
-EDU_SSO_BIN="$bin" "$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
+INTEROP_BIN="$bin" INTEROP_WORK="$work" "$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
 if [ $status -ne 0 ]; then echo "--- server log"; tail -50 "$work/server.log"; fi
 exit $status

@@ -1,0 +1,100 @@
+import Foundation
+import Identity
+import OIDC
+import Synchronization
+import Testing
+
+@testable import Storage
+@testable import Web
+
+/// Expiry, driven by an injectable clock instead of sleeping.
+@Suite struct LifetimeTests {
+    final class ManualClock: Sendable {
+        let seconds = Atomic<Int64>(1_800_000_000)
+        var clock: OIDC.Clock { OIDC.Clock { [self] in seconds.load(ordering: .relaxed) } }
+        func advance(_ delta: Int64) { seconds.add(delta, ordering: .relaxed) }
+    }
+
+    func withServices(_ body: (Services, DemoSeed, ManualClock) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-life-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var config = AppConfig()
+        config.dataDir = directory.appendingPathComponent("data").path
+        config.keysDir = directory.appendingPathComponent("keys").path
+        config.passwordMemoryKiB = 8 * 1024
+        config.passwordIterations = 1
+        config.readCacheMs = 0
+        let time = ManualClock()
+        let built = try await buildApplication(config, clock: time.clock)
+        do {
+            try await body(built.services, try #require(built.demo), time)
+        } catch {
+            try? await built.services.store.shutdown()
+            throw error
+        }
+        try await built.services.store.shutdown()
+    }
+
+    func codeRequest(_ services: Services, _ demo: DemoSeed) async throws -> (AuthorizationRequest, Authentication) {
+        let account = try #require(try await services.store.account(username: demo.username))
+        let request = AuthorizationRequest(
+            clientID: demo.clientID, redirectURI: services.config.issuer + "/demo/callback", scopes: ["openid", "eduinfo"],
+            nonce: "n-1", codeChallenge: PKCE.challenge(for: String(repeating: "v", count: 43)))
+        let authentication = Authentication(subject: account.id, authTime: services.clock.now(), amr: ["pwd"])
+        return (request, authentication)
+    }
+
+    func exchange(_ services: Services, _ demo: DemoSeed, code: String) async throws -> TokenResponse {
+        let client = try #require(try await services.store.client(id: demo.clientID))
+        return try await services.tokens.exchange(
+            RequestParameters([
+                ("grant_type", "authorization_code"), ("code", code),
+                ("redirect_uri", services.config.issuer + "/demo/callback"),
+                ("code_verifier", String(repeating: "v", count: 43)),
+            ]), client: client)
+    }
+
+    @Test func codesExpireAfterSixtySeconds() async throws {
+        try await withServices { services, demo, time in
+            let (request, authentication) = try await codeRequest(services, demo)
+            let code = try await services.tokens.issueCode(for: request, authentication: authentication)
+            time.advance(61)
+            await #expect(throws: OAuthError.invalidGrant("The authorization code has expired.")) {
+                try await exchange(services, demo, code: code)
+            }
+        }
+    }
+
+    @Test func accessTokensExpireAndExpiredStateIsPurged() async throws {
+        try await withServices { services, demo, time in
+            let (request, authentication) = try await codeRequest(services, demo)
+            let code = try await services.tokens.issueCode(for: request, authentication: authentication)
+            let tokens = try await exchange(services, demo, code: code)
+            let claims = try await services.tokens.verifyAccessToken(tokens.accessToken)
+            #expect(claims.sub == authentication.subject)
+            #expect(claims.scopes == ["openid", "eduinfo"])
+
+            time.advance(services.config.accessTokenTTL + 1)
+            await #expect(throws: OAuthError.self) { try await services.tokens.verifyAccessToken(tokens.accessToken) }
+
+            time.advance(services.config.refreshTokenTTL)
+            try await MaintenanceService(services: services).runOnce()
+            let refresh = try #require(tokens.refreshToken)
+            #expect(try await services.store.refreshToken(hash: Secrets.hash(refresh)) == nil)
+        }
+    }
+
+    @Test func keysRotateOnScheduleAndRetire() async throws {
+        try await withServices { services, _, time in
+            let first = services.keys.snapshot.activeKID[.rs256]
+            time.advance(services.config.keyRotationDays * 86400)
+            try await MaintenanceService(services: services).runOnce()
+            let second = services.keys.snapshot.activeKID[.rs256]
+            #expect(first != second)
+            #expect(services.keys.snapshot.keys.contains { $0.kid == first && $0.retiresAt != nil })
+            time.advance(services.config.keyRetirementHours * 3600 + 1)
+            try await MaintenanceService(services: services).runOnce()
+            #expect(!services.keys.snapshot.keys.contains { $0.kid == first })
+        }
+    }
+}
