@@ -227,3 +227,11 @@ def test_logout_refuses_unregistered_post_logout_uri():
     response = requests.get(ISSUER + "/auth-logout", params={
         "id_token_hint": tokens["id_token"], "post_logout_redirect_uri": "https://evil.example/"}, allow_redirects=False, timeout=10)
     assert response.status_code == 400 and "text/html" in response.headers["Content-Type"]
+
+
+def test_consent_asks_only_for_new_scopes():
+    browser, _, _ = full_sign_in("openid profile")
+    params, _ = authorization_params(scope="openid profile educloudroles")
+    page = browser.authorize(params)
+    assert "您在教育雲的身分" in page.text
+    assert "您的姓名與帳號" not in page.text

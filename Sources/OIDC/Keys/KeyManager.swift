@@ -71,6 +71,9 @@ public final class KeyManager: Sendable {
 
     public var snapshot: KeySnapshot { current.withLock { $0 } }
 
+    /// The serialised JWKS, without copying the rest of the snapshot.
+    public var jwksJSON: Data { current.withLock { $0.jwksJSON } }
+
     /// Adds a new active key per algorithm (or only `algorithms`) and retires the previous ones after the overlap.
     @discardableResult
     public func rotate(_ algorithms: [SigningKey.Algorithm] = SigningKey.Algorithm.allCases) async throws -> [SigningKey] {

@@ -195,13 +195,15 @@ public struct TokenService: Sendable {
         access.gid = grant.id
         access.authTime = grant.authentication.authTime
         access.sid = grant.authentication.sessionID
-        let accessToken = try await keys.sign(access, alg: .rs256, type: "at+jwt")
-
+        // The two signatures are independent, so they are made in parallel: RSA signing dominates a token
+        // response, and this halves its latency when a core is free. (The ID token therefore carries no
+        // at_hash, which OIDC Core §3.1.3.6 makes optional for the code flow.)
+        async let signedAccessToken = keys.sign(access, alg: .rs256, type: "at+jwt")
         var idToken: String?
         if scopes.contains(Scope.openid) {
-            idToken = try await signIDToken(
-                grant: grant, client: client, userClaims: userClaims, accessToken: accessToken, now: now)
+            idToken = try await signIDToken(grant: grant, client: client, userClaims: userClaims, now: now)
         }
+        let accessToken = try await signedAccessToken
 
         var refreshToken: String?
         let wantsRefresh =
@@ -240,7 +242,7 @@ public struct TokenService: Sendable {
     }
 
     private func signIDToken(
-        grant: Grant, client: Client, userClaims: [String: JSONValue], accessToken: String, now: Int64
+        grant: Grant, client: Client, userClaims: [String: JSONValue], now: Int64
     ) async throws -> String {
         var claims = ClaimSet(userClaims)
         let auth = grant.authentication
@@ -255,9 +257,6 @@ public struct TokenService: Sendable {
         claims["acr"] = .string(auth.acr ?? "0")
         if let nonce = grant.nonce { claims["nonce"] = .string(nonce) }
         if let sid = auth.sessionID { claims["sid"] = .string(sid) }
-        // at_hash (OIDC Core §3.1.3.6): left half of the SHA-256 of the access token.
-        let digest = Array(SHA256.hash(data: Data(accessToken.utf8)))
-        claims["at_hash"] = .string(Data(digest[0..<16]).base64URLEncoded())
         let alg = SigningKey.Algorithm(rawValue: client.idTokenAlg) ?? .rs256
         return try await keys.sign(claims, alg: alg)
     }

@@ -5,6 +5,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import OIDC
+import Synchronization
 
 /// Discovery and JWKS, served from bytes prepared ahead (they are the most requested documents, and caches in
 /// front of the server may keep them for a short while).
@@ -20,9 +21,24 @@ struct DiscoveryController: Sendable {
             Self.document(discovery)
         }
         let keys = services.keys
+        let cache = JWKSBuffer()
         router.get(RouterPath(DiscoveryDocument.Path.jwks)) { _, _ in
-            // The snapshot's bytes change only when keys rotate; ByteBuffer(bytes:) copies once per request.
-            Self.document(ByteBuffer(bytes: keys.snapshot.jwksJSON), contentType: "application/jwk-set+json")
+            Self.document(cache.buffer(for: keys.jwksJSON), contentType: "application/jwk-set+json")
+        }
+    }
+
+    /// The JWKS bytes change only when keys rotate: the response buffer is built once per key set, not per
+    /// request (buffers are copy-on-write, so every response can share it).
+    final class JWKSBuffer: Sendable {
+        private let cached = Mutex<(Data, ByteBuffer)?>(nil)
+
+        func buffer(for json: Data) -> ByteBuffer {
+            cached.withLock { cached in
+                if let (data, buffer) = cached, data == json { return buffer }
+                let buffer = ByteBuffer(bytes: json)
+                cached = (json, buffer)
+                return buffer
+            }
         }
     }
 

@@ -75,12 +75,14 @@ struct InteractionController: Sendable {
         else { return expired(request, context) }
         let (browserID, _) = services.browser.browserID(request)
         let intro = Strings.text("consent_intro", language).replacingOccurrences(of: "{app}", with: client.name)
+        // Only what the student has not approved for this app before is asked for.
+        let asked = try await flow.scopesNeedingConsent(interaction.request, client: client, accountID: account.id)
         return services.pages.render(
             "consent",
             [
                 "action": "/interaction/\(interaction.id)/consent?lang=\(language.rawValue)",
                 "csrf": services.browser.csrfToken(browserID: browserID), "intro": intro,
-                "scopes": interaction.request.scopes.map { Strings.text("scope_\($0)", language) },
+                "scopes": (asked.isEmpty ? interaction.request.scopes : asked).map { Strings.text("scope_\($0)", language) },
                 "account": account.address,
                 "switch_url": "/interaction/\(interaction.id)?lang=\(language.other.rawValue)",
             ], language: language, title: Strings.text("consent_title", language))
