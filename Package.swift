@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
     ],
     targets: [
         // The reference Argon2 library (libargon2), used for password hashing.
@@ -53,7 +54,9 @@ let package = Package(
             dependencies: [
                 "OIDC", "CArgon2",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CSV", package: "CSV.swift"),
             ],
+            resources: [.copy("Resources/SchoolDirectory")],
             swiftSettings: swiftSettings
         ),
         // One SQLKit implementation of every store protocol, plus migrations.
