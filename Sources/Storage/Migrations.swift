@@ -84,6 +84,17 @@ enum Migrations {
                     account_id TEXT NOT NULL, client_id TEXT NOT NULL, scopes TEXT NOT NULL,
                     granted_at BIGINT NOT NULL, PRIMARY KEY (account_id, client_id))
                 """,
-            ])
+            ]),
+        Migration(
+            version: 2, name: "student registry",
+            statements: [
+                """
+                CREATE TABLE registry_records (
+                    national_id TEXT NOT NULL, academic_year TEXT NOT NULL, semester TEXT NOT NULL, name TEXT NOT NULL,
+                    school_code TEXT NOT NULL, school_level TEXT NOT NULL, grade INTEGER NOT NULL, class_no TEXT NOT NULL,
+                    seat_no INTEGER NOT NULL, status TEXT NOT NULL, imported_at BIGINT NOT NULL,
+                    PRIMARY KEY (national_id, academic_year, semester))
+                """
+            ]),
     ]
 }

@@ -131,3 +131,22 @@ extension SQLStoreTests {
         }
     }
 }
+
+extension SQLStoreTests {
+    @Test func registryImportReplacesTheSameTermAndListsNewestFirst() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            let school = SchoolKey(code: "193662", level: .elementary)
+            func record(_ year: String, _ semester: String, seat: Int) -> RegistryRecord {
+                RegistryRecord(
+                    nationalID: "A123456789", name: "林小華", school: school, grade: 6, classNo: "04", seatNo: seat,
+                    academicYear: year, semester: semester, status: .enrolled)
+            }
+            try await store.importRegistry([record("113", "2", seat: 3), record("114", "1", seat: 7)], at: 1)
+            try await store.importRegistry([record("114", "1", seat: 9)], at: 2)
+            let records = try await store.registryRecords(nationalID: "a123456789")
+            #expect(records.map(\.academicYear) == ["114", "113"])
+            #expect(records.first?.seatNo == 9)
+            #expect(try await store.registryCount() == 2)
+        }
+    }
+}

@@ -131,3 +131,17 @@ def test_demo_app_signs_in_and_shows_id_token_userinfo_and_eduinfo():
     assert page.status_code == 200, page.text[:300]
     assert 'id="id-token"' in page.text and "&quot;nonce&quot;" in page.text
     assert "193662" in page.text and "&quot;classinfo&quot;" in page.text
+
+
+def test_registry_import_reports_bad_rows_and_commits_nothing(tmp_path):
+    header = "national_id,name,school_code,school_level,grade,class_no,seat_no,academic_year,semester,status\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text(header + "A123456789,林小華,193662,國小,6,04,7,114,1,在學\nA123456788,壞,193662,國小,6,04,7,114,1,在學\n",
+                   encoding="utf-8")
+    result = subprocess.run([BIN, "registry", "import", str(bad)], capture_output=True, text=True, env=os.environ)
+    assert result.returncode != 0 and "line 3" in result.stderr and "Nothing was imported" in result.stderr
+    assert "A123456788" not in result.stderr
+    good = tmp_path / "good.csv"
+    good.write_text(header + "A123456789,林小華,193662,國小,6,04,7,114,1,在學\n", encoding="utf-8")
+    result = subprocess.run([BIN, "registry", "import", str(good)], capture_output=True, text=True, env=os.environ)
+    assert result.returncode == 0 and "Imported 1 registry record" in result.stdout

@@ -17,6 +17,17 @@ public struct DemoSeed: Codable, Sendable {
 
     static func path(dataDir: String) -> String { dataDir + "/demo-credentials.json" }
 
+    /// The demo student's own registry record (市立惠來國小, 六年四班, seat 12).
+    static let demoStudentRecord = RegistryRecord(
+        nationalID: NationalID.make(letter: "B", sexDigit: 1, serial: 2_345_678), name: "王小明",
+        school: SchoolKey(code: "193662", level: .elementary), grade: 6, classNo: "04", seatNo: 12, academicYear: "114",
+        semester: "1", status: .enrolled)
+
+    /// Development's registry: the demo student plus 500 generated students spread over real schools.
+    static func demoRegistry() throws -> [RegistryRecord] {
+        [demoStudentRecord] + DemoRegistry.generate(count: 500, directory: try SchoolDirectory.bundled())
+    }
+
     public static func load(dataDir: String) -> DemoSeed? {
         guard let data = FileManager.default.contents(atPath: path(dataDir: dataDir)) else { return nil }
         return try? JSON.decode(DemoSeed.self, from: data)
@@ -42,10 +53,8 @@ public struct DemoSeed: Codable, Sendable {
                 Account(
                     id: Secrets.randomToken(bytes: 16), username: seed.username,
                     passwordHash: try await hasher.hash(seed.password), name: "王小明", email: "demo.parent@example.com",
-                    mobile: "0912345678", nationalID: NationalID.make(letter: "B", sexDigit: 1, serial: 2_345_678),
-                    school: SchoolEnrolment(
-                        schoolID: "193662", schoolName: "市立惠來國小", grade: "6", classNo: "04", classTitle: "六年四班",
-                        seatNo: "12", academicYear: "114", semester: "1"),
+                    mobile: "0912345678", nationalID: demoStudentRecord.nationalID,
+                    school: demoStudentRecord.enrolment(schoolName: "市立惠來國小"),
                     createdAt: now, updatedAt: now))
         } else if let account = try await store.account(username: seed.username),
             await !hasher.verify(seed.password, against: account.passwordHash)
@@ -54,6 +63,9 @@ public struct DemoSeed: Codable, Sendable {
             var updated = account
             updated.passwordHash = try await hasher.hash(seed.password)
             try await store.updateAccount(updated)
+        }
+        if try await store.registryCount() == 0 {
+            try await store.importRegistry(try demoRegistry(), at: now)
         }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(
