@@ -56,7 +56,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],
-            resources: [.copy("Resources/SchoolDirectory")],
+            resources: [.copy("Resources/SchoolDirectory"), .copy("Resources/CaptchaAudio")],
             swiftSettings: swiftSettings
         ),
         // One SQLKit implementation of every store protocol, plus migrations.

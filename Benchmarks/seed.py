@@ -33,7 +33,9 @@ first = authorize()
 page = browser.get(issuer + first.headers["Location"], timeout=10)
 csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
 action = re.search(r'<form method="post" action="([^"]+)"', page.text).group(1).replace("&amp;", "&")
-done = browser.post(issuer + action, data={"csrf_token": csrf, "username": "bench.student", "password": "Passw0rd1234"},
+captcha_id = re.search(r'name="captcha_id" id="captcha-id" value="([^"]+)"', page.text).group(1)
+done = browser.post(issuer + action, data={"csrf_token": csrf, "username": "bench.student", "password": "Passw0rd1234",
+                                           "captcha_id": captcha_id, "captcha": os.environ["EDU_SSO_CAPTCHA_TEST_CODE"]},
                     allow_redirects=False, timeout=10)
 tokens = exchange(code_of(done))
 open(os.path.join(work, "access_token"), "w").write(tokens["access_token"])

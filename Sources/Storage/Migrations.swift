@@ -96,5 +96,14 @@ enum Migrations {
                     PRIMARY KEY (national_id, academic_year, semester))
                 """
             ]),
+        Migration(
+            version: 3, name: "captcha",
+            statements: [
+                """
+                CREATE TABLE captchas (
+                    id TEXT PRIMARY KEY, browser_hash TEXT NOT NULL, code TEXT NOT NULL, expires_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX captchas_expiry ON captchas (expires_at)",
+            ]),
     ]
 }

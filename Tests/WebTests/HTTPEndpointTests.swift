@@ -75,3 +75,20 @@ import Testing
         }
     }
 }
+
+@Suite struct ConfigurationTests {
+    @Test func captchaTestModeIsRefusedBehindHTTPS() {
+        #expect(throws: ConfigError.self) {
+            try AppConfig(values: ["issuer": "https://sso.example.edu.tw", "captcha_test_code": "123"])
+        }
+        #expect(throws: ConfigError.self) { try AppConfig(values: ["captcha_test_code": "12a"]) }
+        #expect((try? AppConfig(values: ["captcha_test_code": "123"]))?.captchaTestCode == "123")
+    }
+
+    @Test func unknownKeysAndBadValuesAreErrors() {
+        #expect(throws: ConfigError.self) { try AppConfig(values: ["acess_token_ttl": "10"]) }
+        #expect(throws: ConfigError.self) { try AppConfig(values: ["port": "eighty"]) }
+        #expect(throws: ConfigError.self) { try AppConfig(values: ["key_retirement_hours": "0"]) }
+        #expect((try? AppConfig(values: ["issuer": "http://sso.test/"]))?.issuer == "http://sso.test")
+    }
+}

@@ -12,6 +12,8 @@ from authlib.oauth2.rfc7636 import create_s256_code_challenge
 
 ISSUER = os.environ["EDU_SSO_ISSUER"]
 STUDENT = ("interop.student", "Passw0rd1234")
+# The server runs with captcha_test_code, so every captcha is this code.
+CAPTCHA = os.environ["EDU_SSO_CAPTCHA_TEST_CODE"]
 RP = {"client_id": "interop-rp", "client_secret": "interop-secret-0123456789", "redirect_uri": "http://127.0.0.1:9/cb"}
 
 
@@ -23,6 +25,12 @@ def discovery():
 def csrf_of(html):
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+def captcha_id_of(html):
+    match = re.search(r'name="captcha_id" id="captcha-id" value="([^"]+)"', html)
+    assert match, "page has no captcha"
     return match.group(1)
 
 
@@ -54,9 +62,11 @@ class Browser:
     def authorize(self, params):
         return self.follow(self.get(ISSUER + "/oidc/v1/azp", params=params))
 
-    def login(self, page, username=STUDENT[0], password=STUDENT[1]):
+    def login(self, page, username=STUDENT[0], password=STUDENT[1], captcha=CAPTCHA):
         assert page.status_code == 200, page.text[:500]
-        response = self.post(form_action(page.text), {"csrf_token": csrf_of(page.text), "username": username, "password": password})
+        response = self.post(form_action(page.text), {
+            "csrf_token": csrf_of(page.text), "username": username, "password": password,
+            "captcha_id": captcha_id_of(page.text), "captcha": captcha})
         return self.follow(response)
 
     def consent(self, page, decision="approve"):

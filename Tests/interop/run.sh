@@ -11,7 +11,8 @@ work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 export EDU_SSO_ISSUER="http://127.0.0.1:$port" EDU_SSO_PORT=$port EDU_SSO_DATA_DIR="$work/data" \
        EDU_SSO_KEYS_DIR="$work/keys" EDU_SSO_DEVELOPMENT=true EDU_SSO_LOG_LEVEL=warning \
-       EDU_SSO_LOGIN_RATE_LIMIT_PER_MINUTE=1000 EDU_SSO_RATE_LIMIT_PER_MINUTE=100000 EDU_SSO_PURGE_INTERVAL_SECONDS=5
+       EDU_SSO_LOGIN_RATE_LIMIT_PER_MINUTE=1000 EDU_SSO_RATE_LIMIT_PER_MINUTE=100000 EDU_SSO_PURGE_INTERVAL_SECONDS=5 \
+       EDU_SSO_CAPTCHA_TEST_CODE=123
 server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT

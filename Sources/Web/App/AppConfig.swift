@@ -45,6 +45,9 @@ public struct AppConfig: Sendable {
     /// How long hot rows (accounts, apps, grants, revoked token ids) may be served from memory, in milliseconds.
     /// Changes made through this server apply at once; changes by other nodes or the CLI within this time.
     public var readCacheMs = 1000
+    /// Makes every captcha this fixed 3-digit code, for tests and development only. The server logs a loud
+    /// warning while it is set, and refuses it when the issuer is https.
+    public var captchaTestCode: String?
 
     public init() {}
 
@@ -102,6 +105,7 @@ public struct AppConfig: Sendable {
         passwordMemoryKiB = try reader.int("password_memory_kib", passwordMemoryKiB)
         passwordIterations = try reader.int("password_iterations", passwordIterations)
         readCacheMs = try reader.int("read_cache_ms", readCacheMs)
+        captchaTestCode = reader.optionalString("captcha_test_code")
         while issuer.hasSuffix("/") { issuer.removeLast() }
         if let unknown = reader.unusedKeys.first {
             throw ConfigError("Unknown configuration key '\(unknown)'.")
@@ -123,6 +127,14 @@ public struct AppConfig: Sendable {
         }
         if keyRetirementHours * 3600 <= max(accessTokenTTL, idTokenTTL) {
             throw ConfigError("key_retirement_hours must outlast access and ID tokens.")
+        }
+        if let code = captchaTestCode {
+            guard code.count == 3, code.allSatisfy(\.isNumber) else {
+                throw ConfigError("captcha_test_code must be three digits.")
+            }
+            guard !usesHTTPS else {
+                throw ConfigError("captcha_test_code is for tests and development; it is refused when the issuer is https.")
+            }
         }
         if readCacheMs < 0 || readCacheMs > 60_000 {
             throw ConfigError("read_cache_ms must be between 0 and 60000.")

@@ -54,6 +54,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, clock: OIDC.Clock, l
     ResourceController(services: services).addRoutes(to: router)
     LogoutController(services: services).addRoutes(to: router)
     HomeController(services: services).addRoutes(to: router)
+    CaptchaController(services: services).addRoutes(to: router)
     if let demo {
         DemoController(services: services, seed: demo).addRoutes(to: router)
     }

@@ -14,6 +14,7 @@ public final class Services: Sendable {
     public let requestValidator: AuthorizationRequestValidator
     public let passwordHasher: PasswordHasher
     public let passwordSignIn: PasswordSignIn
+    public let captcha: Captcha
     public let clock: Clock
     public let logger: Logger
     let pages: Pages
@@ -49,6 +50,11 @@ public final class Services: Sendable {
                 memoryKiB: UInt32(config.passwordMemoryKiB), iterations: UInt32(config.passwordIterations), parallelism: 1))
         self.passwordSignIn = try await PasswordSignIn(
             accounts: store, records: store, hasher: passwordHasher, clock: clock)
+        self.captcha = try Captcha(store: store, clock: clock, testCode: config.captchaTestCode)
+        if config.captchaTestCode != nil {
+            logger.critical(
+                "CAPTCHA TEST MODE: every captcha is the fixed code from captcha_test_code. Never run this for real users.")
+        }
         self.pages = try await Pages()
         self.browser = BrowserCookies(
             secret: try CookieSecret.load(directory: config.keysDir), https: config.usesHTTPS, sessions: store,

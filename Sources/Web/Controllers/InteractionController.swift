@@ -49,15 +49,17 @@ struct InteractionController: Sendable {
 
     private func loginPage(
         _ interaction: Interaction, request: Request, language: Language, error: String?, username: String?,
-        status: HTTPResponse.Status = .ok
+        status: HTTPResponse.Status = .ok, captchaError: Bool = false
     ) async throws -> Response {
         let client = try await services.store.client(id: interaction.request.clientID)
         let (browserID, newCookie) = services.browser.browserID(request)
+        let captchaID = try await services.captcha.issue(browserHash: BrowserCookies.hashBrowser(browserID))
         var response = services.pages.render(
             "login",
             [
                 "action": "/interaction/\(interaction.id)/login?lang=\(language.rawValue)",
-                "csrf": services.browser.csrfToken(browserID: browserID),
+                "csrf": services.browser.csrfToken(browserID: browserID), "captcha_id": captchaID,
+                "captcha_error": captchaError,
                 "client_name": client?.name ?? "", "error": error ?? "",
                 "username": username.map(Account.normalizeUsername) ?? "",
                 "switch_url": "/interaction/\(interaction.id)?lang=\(language.other.rawValue)",
@@ -100,6 +102,18 @@ struct InteractionController: Sendable {
         }
         let username = form.first("username") ?? ""
         let password = form.first("password") ?? ""
+        // 換下一個 without JavaScript: a staged submit that only re-renders the page with a new captcha.
+        if form.first("refresh_captcha") != nil {
+            return try await loginPage(interaction, request: request, language: lang, error: nil, username: username)
+        }
+        let browserHash = request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) } ?? ""
+        guard try await services.captcha.verify(
+            id: form.first("captcha_id") ?? "", answer: form.first("captcha") ?? "", browserHash: browserHash)
+        else {
+            return try await loginPage(
+                interaction, request: request, language: lang, error: Strings.text("captcha_wrong", lang), username: username,
+                status: .badRequest, captchaError: true)
+        }
         guard !username.isEmpty, !password.isEmpty, username.utf8.count <= 128, password.utf8.count <= 128 else {
             return try await loginPage(
                 interaction, request: request, language: lang, error: Strings.text("login_failed", lang), username: username,

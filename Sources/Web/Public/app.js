@@ -12,6 +12,37 @@ document.addEventListener("DOMContentLoaded", function () {
       button.setAttribute("aria-label", button.getAttribute(show ? "data-hide-label" : "data-show-label"));
     });
   });
+  // 換下一個: fetch a new captcha without reloading the form (the button also works without JavaScript, as a
+  // staged submit that re-renders the page with everything but the passwords kept).
+  var refresh = document.querySelector("[data-captcha-refresh]");
+  if (refresh) {
+    refresh.addEventListener("click", function (event) {
+      var form = refresh.form;
+      var csrf = form.querySelector("input[name=csrf_token]");
+      if (!window.fetch || !csrf) return;
+      event.preventDefault();
+      fetch("/captcha/new", { method: "POST", headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: "csrf_token=" + encodeURIComponent(csrf.value), credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : Promise.reject(); })
+        .then(function (answer) {
+          document.getElementById("captcha-id").value = answer.id;
+          document.getElementById("captcha-image").src = "/captcha/" + answer.id + ".svg";
+          document.getElementById("captcha-audio").href = "/captcha/" + answer.id + ".wav";
+          var input = document.getElementById("captcha");
+          input.value = "";
+          input.focus();
+        })
+        .catch(function () { form.requestSubmit ? form.requestSubmit(refresh) : form.submit(); });
+    });
+  }
+  // The speaker plays the digits in place instead of opening the audio file.
+  var speaker = document.querySelector("[data-captcha-audio]");
+  if (speaker && window.Audio) {
+    speaker.addEventListener("click", function (event) {
+      event.preventDefault();
+      new Audio(speaker.href).play();
+    });
+  }
   // response_mode=form_post: send the authorization response on to the app.
   var auto = document.querySelector("form[data-auto-submit]");
   if (auto) auto.submit();

@@ -47,6 +47,14 @@ enum Strings {
             "After repeated failures the account is locked for now. Please try again in {minutes} minutes."
         ),
         "field_required": ("此欄位必填。", "This field is required."),
+        "captcha_label": ("驗證碼", "Verification code"),
+        "captcha_hint": ("請輸入灰色方格內的 3 位數字", "Type the 3 digits shown in the grey box"),
+        "captcha_refresh": ("換下一個", "Get another"),
+        "captcha_play": ("播放驗證碼", "Play the code"),
+        "captcha_image_alt": (
+            "驗證碼圖片，看不清楚可點「換下一個」或播放語音", "Verification code image; use “Get another” or play it if unclear"
+        ),
+        "captcha_wrong": ("驗證碼錯誤，請重新輸入。", "The verification code is wrong. Please try again."),
         "consent_title": ("授權確認", "Authorize access"),
         "consent_intro": ("「{app}」想要取得您的以下資料：", "“{app}” would like to access:"),
         "consent_account": ("登入帳號：", "Signed in as:"),

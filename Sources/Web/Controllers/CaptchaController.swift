@@ -1,0 +1,47 @@
+import Foundation
+import Hummingbird
+import Identity
+import Logging
+import OIDC
+import Storage
+
+/// Captcha images (`/captcha/{id}.svg`), speech (`/captcha/{id}.wav`) and 換下一個 (`POST /captcha/new`). Each
+/// challenge belongs to the browser it was issued to; other browsers get 404.
+struct CaptchaController: Sendable {
+    let services: Services
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("/captcha/:file") { request, context in try await file(request, context) }
+        router.post("/captcha/new") { request, context in try await renew(request, context) }
+    }
+
+    private func browserHash(_ request: Request) -> String? {
+        request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) }
+    }
+
+    private func file(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let name = context.parameters.get("file"), let browser = browserHash(request) else { throw HTTPError(.notFound) }
+        let language = Language.pick([RequestReading.query(request).first("lang") ?? ""])
+        if name.hasSuffix(".svg"),
+            let svg = try await services.captcha.image(
+                id: String(name.dropLast(4)), browserHash: browser, label: Strings.text("captcha_image_alt", language))
+        {
+            return Responses.bytes(Data(svg.utf8), contentType: "image/svg+xml", noStore: true)
+        }
+        if name.hasSuffix(".wav"), let wav = try await services.captcha.speech(id: String(name.dropLast(4)), browserHash: browser) {
+            return Responses.bytes(wav, contentType: "audio/wav", noStore: true)
+        }
+        throw HTTPError(.notFound)
+    }
+
+    private func renew(_ request: Request, _ context: AppContext) async throws -> Response {
+        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
+        guard services.browser.checkCSRF(form, request: request), let browser = browserHash(request) else {
+            return Responses.json(["error": "invalid_request"], status: .forbidden, noStore: true)
+        }
+        guard services.rateLimiter.allow("captcha:" + context.clientIP, limit: services.config.loginRateLimitPerMinute, now: services.clock.now()) else {
+            return Responses.json(["error": "slow_down"], status: .tooManyRequests, noStore: true)
+        }
+        return Responses.json(["id": try await services.captcha.issue(browserHash: browser)], noStore: true)
+    }
+}
