@@ -21,7 +21,9 @@ struct Pages: Sendable {
         _ template: String, _ values: [String: Any], language: Language, status: HTTPResponse.Status = .ok,
         title: String? = nil
     ) -> Response {
-        var context = values
+        // Empty strings count as absent, so that `{{#error}}…{{/error}}` sections stay closed when there is none
+        // (Mustache treats any string, even an empty one, as true).
+        var context = values.filter { !(($0.value as? String)?.isEmpty ?? false) }
         context["t"] = Strings.table(language)
         context["lang"] = language.rawValue
         context["other_lang"] = language.other.rawValue
