@@ -55,6 +55,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, clock: OIDC.Clock, l
     LogoutController(services: services).addRoutes(to: router)
     HomeController(services: services).addRoutes(to: router)
     CaptchaController(services: services).addRoutes(to: router)
+    AccountPagesController(services: services).addRoutes(to: router)
     if let demo {
         DemoController(services: services, seed: demo).addRoutes(to: router)
     }

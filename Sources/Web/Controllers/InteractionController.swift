@@ -44,28 +44,15 @@ struct InteractionController: Sendable {
         if let authentication = interaction.authentication {
             return try await consentPage(interaction, authentication: authentication, request: request, context: context, language: lang)
         }
-        return try await loginPage(interaction, request: request, language: lang, error: nil, username: interaction.request.loginHint)
+        return try await SignInForm(services: services).render(
+            try await loginTarget(interaction, lang), request: request, language: lang, username: interaction.request.loginHint)
     }
 
-    private func loginPage(
-        _ interaction: Interaction, request: Request, language: Language, error: String?, username: String?,
-        status: HTTPResponse.Status = .ok, captchaError: Bool = false
-    ) async throws -> Response {
-        let client = try await services.store.client(id: interaction.request.clientID)
-        let (browserID, newCookie) = services.browser.browserID(request)
-        let captchaID = try await services.captcha.issue(browserHash: BrowserCookies.hashBrowser(browserID))
-        var response = services.pages.render(
-            "login",
-            [
-                "action": "/interaction/\(interaction.id)/login?lang=\(language.rawValue)",
-                "csrf": services.browser.csrfToken(browserID: browserID), "captcha_id": captchaID,
-                "captcha_error": captchaError,
-                "client_name": client?.name ?? "", "error": error ?? "",
-                "username": username.map(Account.normalizeUsername) ?? "",
-                "switch_url": "/interaction/\(interaction.id)?lang=\(language.other.rawValue)",
-            ], language: language, status: status, title: Strings.text("login_title", language))
-        if let newCookie { response.setCookie(newCookie) }
-        return response
+    private func loginTarget(_ interaction: Interaction, _ language: Language) async throws -> SignInForm.Target {
+        SignInForm.Target(
+            action: "/interaction/\(interaction.id)/login?lang=\(language.rawValue)",
+            switchURL: "/interaction/\(interaction.id)?lang=\(language.other.rawValue)",
+            clientName: try await services.store.client(id: interaction.request.clientID)?.name)
     }
 
     private func consentPage(
@@ -93,59 +80,18 @@ struct InteractionController: Sendable {
     func login(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let interaction = try await load(request, context) else { return expired(request, context) }
         let lang = language(request, interaction)
-        guard services.rateLimiter.allow("login:" + context.clientIP, limit: services.config.loginRateLimitPerMinute, now: services.clock.now()) else {
-            return services.pages.error("error_rate_limited", language: lang, status: .tooManyRequests, requestID: context.requestID)
+        let target = try await loginTarget(interaction, lang)
+        switch try await SignInForm(services: services).submit(target, request: request, context: context, language: lang) {
+        case .page(let response):
+            return response
+        case .signedIn(let account, let session, let cookie):
+            var updated = interaction
+            updated.authentication = Authentication(
+                subject: account.id, authTime: session.authTime, amr: session.amr, acr: "0", sessionID: session.id)
+            var response = try await proceed(updated, request: request, context: context, language: lang)
+            response.setCookie(cookie)
+            return response
         }
-        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
-        guard services.browser.checkCSRF(form, request: request) else {
-            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
-        }
-        let username = form.first("username") ?? ""
-        let password = form.first("password") ?? ""
-        // 換下一個 without JavaScript: a staged submit that only re-renders the page with a new captcha.
-        if form.first("refresh_captcha") != nil {
-            return try await loginPage(interaction, request: request, language: lang, error: nil, username: username)
-        }
-        let browserHash = request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) } ?? ""
-        guard try await services.captcha.verify(
-            id: form.first("captcha_id") ?? "", answer: form.first("captcha") ?? "", browserHash: browserHash)
-        else {
-            return try await loginPage(
-                interaction, request: request, language: lang, error: Strings.text("captcha_wrong", lang), username: username,
-                status: .badRequest, captchaError: true)
-        }
-        guard !username.isEmpty, !password.isEmpty, username.utf8.count <= 128, password.utf8.count <= 128 else {
-            return try await loginPage(
-                interaction, request: request, language: lang, error: Strings.text("login_failed", lang), username: username,
-                status: .badRequest)
-        }
-        let userAgent = request.headers[.userAgent] ?? ""
-        let outcome = try await services.passwordSignIn.attempt(
-            username: username, password: password, ip: context.clientIP, userAgent: userAgent)
-        let account: Account
-        switch outcome {
-        case .success(let signedIn):
-            account = signedIn
-        case .badCredentials:
-            return try await loginPage(
-                interaction, request: request, language: lang, error: Strings.text("login_failed", lang), username: username,
-                status: .unauthorized)
-        case .wait(let seconds):
-            let message = Strings.text("login_wait", lang).replacingOccurrences(of: "{seconds}", with: String(seconds))
-            return try await loginPage(interaction, request: request, language: lang, error: message, username: username, status: .tooManyRequests)
-        case .locked(let until):
-            let minutes = max(1, (until - services.clock.now() + 59) / 60)
-            let message = Strings.text("login_locked", lang).replacingOccurrences(of: "{minutes}", with: String(minutes))
-            return try await loginPage(interaction, request: request, language: lang, error: message, username: username, status: .tooManyRequests)
-        }
-        let (session, cookie) = try await services.browser.startSession(
-            accountID: account.id, amr: ["pwd"], ip: context.clientIP, userAgent: userAgent)
-        var updated = interaction
-        updated.authentication = Authentication(
-            subject: account.id, authTime: session.authTime, amr: session.amr, acr: "0", sessionID: session.id)
-        var response = try await proceed(updated, request: request, context: context, language: lang)
-        response.setCookie(cookie)
-        return response
     }
 
     /// After sign-in: ask for consent if needed (POST-redirect-GET to the consent page), otherwise finish.

@@ -1,0 +1,91 @@
+import Foundation
+import Hummingbird
+import Identity
+import Logging
+import OIDC
+import Storage
+
+/// The sign-in form (manual 貳: account, password, captcha, 登入), shared by the sign-in step of an app's
+/// authorization and by direct sign-in to the account pages. It renders the form and checks a submission; what
+/// happens after a successful sign-in is the caller's.
+struct SignInForm: Sendable {
+    let services: Services
+
+    /// Where the form posts and where the language switch points.
+    struct Target {
+        var action: String
+        var switchURL: String
+        var clientName: String?
+    }
+
+    enum Result {
+        case signedIn(Account, BrowserSession, Cookie)
+        case page(Response)
+    }
+
+    func render(
+        _ target: Target, request: Request, language: Language, username: String?, error: String? = nil,
+        status: HTTPResponse.Status = .ok, captchaError: Bool = false
+    ) async throws -> Response {
+        let (browserID, newCookie) = services.browser.browserID(request)
+        let captchaID = try await services.captcha.issue(browserHash: BrowserCookies.hashBrowser(browserID))
+        var response = services.pages.render(
+            "login",
+            [
+                "action": target.action, "switch_url": target.switchURL, "client_name": target.clientName ?? "",
+                "csrf": services.browser.csrfToken(browserID: browserID), "captcha_id": captchaID,
+                "captcha_error": captchaError, "error": error ?? "",
+                "username": username.map(Account.normalizeUsername) ?? "",
+            ], language: language, status: status, title: Strings.text("login_title", language))
+        if let newCookie { response.setCookie(newCookie) }
+        return response
+    }
+
+    /// Checks a submitted form: rate limit, CSRF, captcha, then account and password (with the throttle).
+    func submit(_ target: Target, request: Request, context: AppContext, language: Language) async throws -> Result {
+        guard services.rateLimiter.allow("login:" + context.clientIP, limit: services.config.loginRateLimitPerMinute, now: services.clock.now()) else {
+            return .page(services.pages.error("error_rate_limited", language: language, status: .tooManyRequests, requestID: context.requestID))
+        }
+        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
+        guard services.browser.checkCSRF(form, request: request) else {
+            return .page(services.pages.error("error_csrf", language: language, status: .forbidden, requestID: context.requestID))
+        }
+        let username = form.first("username") ?? ""
+        let password = form.first("password") ?? ""
+        func again(_ messageKey: String?, _ status: HTTPResponse.Status, message: String? = nil, captchaError: Bool = false)
+            async throws -> Result
+        {
+            .page(
+                try await render(
+                    target, request: request, language: language, username: username,
+                    error: message ?? messageKey.map { Strings.text($0, language) }, status: status, captchaError: captchaError))
+        }
+        // 換下一個 without JavaScript: a staged submit that only re-renders the page with a new captcha.
+        if form.first("refresh_captcha") != nil { return try await again(nil, .ok) }
+        let browserHash = request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) } ?? ""
+        guard try await services.captcha.verify(
+            id: form.first("captcha_id") ?? "", answer: form.first("captcha") ?? "", browserHash: browserHash)
+        else { return try await again("captcha_wrong", .badRequest, captchaError: true) }
+        guard !username.isEmpty, !password.isEmpty, username.utf8.count <= 128, password.utf8.count <= 128 else {
+            return try await again("login_failed", .badRequest)
+        }
+        let userAgent = request.headers[.userAgent] ?? ""
+        switch try await services.passwordSignIn.attempt(
+            username: username, password: password, ip: context.clientIP, userAgent: userAgent)
+        {
+        case .success(let account):
+            let (session, cookie) = try await services.browser.startSession(
+                accountID: account.id, amr: ["pwd"], ip: context.clientIP, userAgent: userAgent)
+            return .signedIn(account, session, cookie)
+        case .badCredentials:
+            return try await again("login_failed", .unauthorized)
+        case .wait(let seconds):
+            let message = Strings.text("login_wait", language).replacingOccurrences(of: "{seconds}", with: String(seconds))
+            return try await again(nil, .tooManyRequests, message: message)
+        case .locked(let until):
+            let minutes = max(1, (until - services.clock.now() + 59) / 60)
+            let message = Strings.text("login_locked", language).replacingOccurrences(of: "{minutes}", with: String(minutes))
+            return try await again(nil, .tooManyRequests, message: message)
+        }
+    }
+}
