@@ -105,5 +105,11 @@ enum Migrations {
                 """,
                 "CREATE INDEX captchas_expiry ON captchas (expires_at)",
             ]),
+        Migration(
+            version: 4, name: "account applications",
+            statements: [
+                "CREATE TABLE registrations (id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+                "CREATE INDEX registrations_expiry ON registrations (expires_at)",
+            ]),
     ]
 }

@@ -50,6 +50,15 @@ PY
 "$bin" account add --username interop.locked --password "Passw0rd1234" --name "測試鎖定" >/dev/null
 "$bin" account add --username interop.disabled --password "Passw0rd1234" --name "停用帳號" >/dev/null
 "$bin" account disable interop.disabled >/dev/null
+# Two accounts already bound to one mobile number: a third is refused.
+"$bin" account add --username interop.sibling1 --password "Passw0rd1234" --name "兄" --mobile 0955666777 >/dev/null
+"$bin" account add --username interop.sibling2 --password "Passw0rd1234" --name "弟" --mobile 0955666777 >/dev/null
+
+# Registry data for the account-application tests (valid-checksum IDs made for tests, not real people).
+printf '%s\n' "national_id,name,school_code,school_level,grade,class_no,seat_no,academic_year,semester,status" \
+  "B120000017,陳小安,193662,國小,5,02,11,114,1,在學" "B220000019,張美玲,193662,國小,6,01,3,114,1,在學" \
+  "B120000026,林志明,193662,國小,4,03,20,114,1,在學" > "$work/roster.csv"
+"$bin" registry import "$work/roster.csv" >/dev/null
 
 "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!

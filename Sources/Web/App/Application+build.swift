@@ -56,6 +56,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, clock: OIDC.Clock, l
     HomeController(services: services).addRoutes(to: router)
     CaptchaController(services: services).addRoutes(to: router)
     AccountPagesController(services: services).addRoutes(to: router)
+    RegistrationController(services: services).addRoutes(to: router)
     if let demo {
         DemoController(services: services, seed: demo).addRoutes(to: router)
     }

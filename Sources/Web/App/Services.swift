@@ -15,6 +15,8 @@ public final class Services: Sendable {
     public let passwordHasher: PasswordHasher
     public let passwordSignIn: PasswordSignIn
     public let captcha: Captcha
+    public let directory: SchoolDirectory
+    public let accountApplication: AccountApplication
     public let clock: Clock
     public let logger: Logger
     let pages: Pages
@@ -51,6 +53,9 @@ public final class Services: Sendable {
         self.passwordSignIn = try await PasswordSignIn(
             accounts: store, records: store, hasher: passwordHasher, clock: clock)
         self.captcha = try Captcha(store: store, clock: clock, testCode: config.captchaTestCode)
+        self.directory = try SchoolDirectory.bundled()
+        self.accountApplication = AccountApplication(
+            accounts: store, lookup: store, registry: store, directory: directory, clock: clock)
         if config.captchaTestCode != nil {
             logger.critical(
                 "CAPTCHA TEST MODE: every captcha is the fixed code from captcha_test_code. Never run this for real users.")

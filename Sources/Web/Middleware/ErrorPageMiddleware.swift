@@ -66,7 +66,7 @@ struct PageRateLimitMiddleware: RouterMiddleware {
     {
         let path = request.uri.path
         let limited = path.hasPrefix("/interaction/") || path == DiscoveryDocument.Path.authorize || path.hasPrefix("/demo")
-            || path == "/login" || path == "/profile" || path.hasPrefix("/captcha/")
+            || path == "/login" || path == "/profile" || path.hasPrefix("/captcha/") || path.hasPrefix("/register")
             || path == DiscoveryDocument.Path.logout || path == "/auth-logout" || path == "/oidc/v1/userlogout"
         if limited, !services.rateLimiter.allow("page:" + context.clientIP, limit: services.config.rateLimitPerMinute, now: services.clock.now()) {
             var response = services.pages.error(

@@ -1,5 +1,14 @@
 // Progressive enhancement only: every page works without this file.
 document.addEventListener("DOMContentLoaded", function () {
+  document.documentElement.className += " js";
+  // Dependent lists (縣市 → 行政區 → 學制 → 學校): choosing submits at once; without JavaScript the
+  // 「顯示下一項」 button does the same staged submit.
+  document.querySelectorAll("[data-auto-submit-on-change]").forEach(function (select) {
+    select.addEventListener("change", function () {
+      var staged = select.form.querySelector("[data-staged-button]");
+      if (select.form.requestSubmit && staged) select.form.requestSubmit(staged); else select.form.submit();
+    });
+  });
   // 7-4 / 3-2: the eye icon toggles password visibility.
   document.querySelectorAll("[data-toggle-password]").forEach(function (button) {
     var input = document.getElementById(button.getAttribute("data-toggle-password"));

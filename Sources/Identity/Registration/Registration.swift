@@ -1,0 +1,87 @@
+/// An account application in progress (manual 壹.2, steps 1–9), as an explicit state machine. The web layer
+/// keeps one per browser and moves it only through these transitions; each step can be revisited with
+/// 回上一頁 without losing what was chosen.
+public struct Registration: Sendable, Codable, Equatable {
+    public enum Step: String, Sendable, Codable, CaseIterable {
+        /// 2: 身份別
+        case identity
+        /// 3-1 … 3-5: 縣市 → 行政區 → 學制 → 學校
+        case school
+        /// 4: county account (4-1) or personal data (4-2)
+        case method
+        /// 4-2-1 … 4-2-4: 姓名, 身分證字號, 驗證碼
+        case personal
+        /// 5: the registry data, to confirm
+        case confirm
+        /// 6: 個資蒐集告知聲明同意書
+        case consent
+        /// 7-1 … 7-7: account, password, e-mail, mobile
+        case account
+        /// 8: 完成註冊 or 我想修改
+        case summary
+        /// 9: 新建帳號成功！
+        case done
+    }
+
+    public var id: String
+    public var browserHash: String
+    public var step: Step = .identity
+    public var county: String?
+    public var district: String?
+    public var level: SchoolLevel?
+    public var schoolCode: String?
+    public var name: String?
+    /// Kept only while the application is open, and never shown back in full.
+    public var nationalID: String?
+    public var record: RegistryRecord?
+    public var username: String?
+    public var email: String?
+    public var mobile: String?
+    /// Argon2id hash of the chosen password: the password itself is never stored, not even here.
+    public var passwordHash: String?
+    public var expiresAt: Int64
+
+    public init(id: String, browserHash: String, expiresAt: Int64) {
+        self.id = id
+        self.browserHash = browserHash
+        self.expiresAt = expiresAt
+    }
+
+    public var school: SchoolKey? {
+        guard let schoolCode, let level else { return nil }
+        return SchoolKey(code: schoolCode, level: level)
+    }
+
+    /// 回上一頁: the step before this one.
+    public var previous: Step {
+        switch step {
+        case .identity, .school: .identity
+        case .method: .school
+        case .personal: .method
+        case .confirm: .personal
+        case .consent: .confirm
+        case .account: .consent
+        case .summary: .account
+        case .done: .done
+        }
+    }
+
+    /// Whether the data a step needs has been gathered (guards against jumping ahead by URL).
+    public func canShow(_ target: Step) -> Bool {
+        switch target {
+        case .identity, .school: true
+        case .method: school != nil
+        case .personal: school != nil
+        case .confirm, .consent: record != nil
+        case .account: record != nil && step != .confirm && step != .personal
+        case .summary: passwordHash != nil && username != nil
+        case .done: step == .done
+        }
+    }
+}
+
+public protocol RegistrationStore: Sendable {
+    func saveRegistration(_ registration: Registration) async throws
+    func registration(id: String) async throws -> Registration?
+    func deleteRegistration(id: String) async throws
+}
