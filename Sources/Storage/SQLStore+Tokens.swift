@@ -188,29 +188,3 @@ extension SQLStore: TokenMarkerStore {
         }
     }
 }
-
-extension SQLStore: InteractionStore {
-    public func saveInteraction(_ interaction: Interaction) async throws {
-        let data = try jsonText(interaction)
-        try await write { db in
-            try await db.raw(
-                """
-                INSERT INTO interactions (id, data, expires_at) VALUES (\(bind: interaction.id), \(bind: data), \(bind: interaction.expiresAt))
-                ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at
-                """
-            ).run()
-        }
-    }
-
-    public func interaction(id: String) async throws -> Interaction? {
-        try await read { db in
-            try await db.raw("SELECT data FROM interactions WHERE id = \(bind: id)").first()?.json("data", as: Interaction.self)
-        }
-    }
-
-    public func deleteInteraction(id: String) async throws {
-        try await write { db in
-            try await db.raw("DELETE FROM interactions WHERE id = \(bind: id)").run()
-        }
-    }
-}

@@ -1,0 +1,63 @@
+import Identity
+import OIDC
+import SQLKit
+
+/// Short-lived flow state — sign-in interactions and account applications — is stored the same way: a JSON
+/// document per id in a table of (id, data, expires_at), purged once expired.
+extension SQLStore {
+    enum DocumentTable: String {
+        case interactions, registrations
+    }
+
+    func saveDocument(_ value: some Encodable, id: String, expiresAt: Int64, in table: DocumentTable) async throws {
+        let data = try jsonText(value)
+        try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO \(ident: table.rawValue) (id, data, expires_at) VALUES (\(bind: id), \(bind: data), \(bind: expiresAt))
+                ON CONFLICT (id) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at
+                """
+            ).run()
+        }
+    }
+
+    func document<T: Decodable & Sendable>(id: String, in table: DocumentTable, as type: T.Type) async throws -> T? {
+        try await read { db in
+            try await db.raw("SELECT data FROM \(ident: table.rawValue) WHERE id = \(bind: id)").first()?.json("data", as: T.self)
+        }
+    }
+
+    func deleteDocument(id: String, in table: DocumentTable) async throws {
+        try await write { db in
+            try await db.raw("DELETE FROM \(ident: table.rawValue) WHERE id = \(bind: id)").run()
+        }
+    }
+}
+
+extension SQLStore: InteractionStore {
+    public func saveInteraction(_ interaction: Interaction) async throws {
+        try await saveDocument(interaction, id: interaction.id, expiresAt: interaction.expiresAt, in: .interactions)
+    }
+
+    public func interaction(id: String) async throws -> Interaction? {
+        try await document(id: id, in: .interactions, as: Interaction.self)
+    }
+
+    public func deleteInteraction(id: String) async throws {
+        try await deleteDocument(id: id, in: .interactions)
+    }
+}
+
+extension SQLStore: RegistrationStore {
+    public func saveRegistration(_ registration: Registration) async throws {
+        try await saveDocument(registration, id: registration.id, expiresAt: registration.expiresAt, in: .registrations)
+    }
+
+    public func registration(id: String) async throws -> Registration? {
+        try await document(id: id, in: .registrations, as: Registration.self)
+    }
+
+    public func deleteRegistration(id: String) async throws {
+        try await deleteDocument(id: id, in: .registrations)
+    }
+}
