@@ -70,11 +70,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Sends e-mail and SMS; a development outbox by default.
+        .target(
+            name: "Notify",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: controllers, middleware, templates, i18n.
         .target(
             name: "Web",
             dependencies: [
-                "OIDC", "Identity", "Storage",
+                "OIDC", "Identity", "Storage", "Notify",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),

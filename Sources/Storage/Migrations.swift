@@ -111,5 +111,15 @@ enum Migrations {
                 "CREATE TABLE registrations (id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at BIGINT NOT NULL)",
                 "CREATE INDEX registrations_expiry ON registrations (expires_at)",
             ]),
+        Migration(
+            version: 5, name: "verification codes",
+            statements: [
+                """
+                CREATE TABLE verification_codes (
+                    id TEXT PRIMARY KEY, account_id TEXT NOT NULL, purpose TEXT NOT NULL, target TEXT NOT NULL,
+                    code_hash TEXT NOT NULL, expires_at BIGINT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0)
+                """,
+                "CREATE INDEX verification_codes_account ON verification_codes (account_id)",
+            ]),
     ]
 }

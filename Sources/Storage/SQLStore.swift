@@ -116,6 +116,7 @@ public final class SQLStore: Sendable {
             ("interactions", "DELETE FROM interactions WHERE expires_at < \(bind: now) RETURNING id"),
             ("captchas", "DELETE FROM captchas WHERE expires_at < \(bind: now) RETURNING id"),
             ("registrations", "DELETE FROM registrations WHERE expires_at < \(bind: now) RETURNING id"),
+            ("verification_codes", "DELETE FROM verification_codes WHERE expires_at < \(bind: now) RETURNING id"),
             ("browser_sessions", "DELETE FROM browser_sessions WHERE expires_at < \(bind: now) RETURNING id"),
             ("refresh_tokens", "DELETE FROM refresh_tokens WHERE expires_at < \(bind: now) RETURNING token_hash"),
             ("revoked_access_tokens", "DELETE FROM revoked_access_tokens WHERE expires_at < \(bind: now) RETURNING jti"),

@@ -50,6 +50,8 @@ PY
 "$bin" account add --username interop.locked --password "Passw0rd1234" --name "測試鎖定" >/dev/null
 "$bin" account add --username interop.disabled --password "Passw0rd1234" --name "停用帳號" >/dev/null
 "$bin" account disable interop.disabled >/dev/null
+"$bin" account add --username interop.editor --password "Passw0rd1234" --name "編輯者" --email old@example.com \
+  --mobile 0966777888 >/dev/null
 # Two accounts already bound to one mobile number: a third is refused.
 "$bin" account add --username interop.sibling1 --password "Passw0rd1234" --name "兄" --mobile 0955666777 >/dev/null
 "$bin" account add --username interop.sibling2 --password "Passw0rd1234" --name "弟" --mobile 0955666777 >/dev/null

@@ -1,6 +1,7 @@
 import Foundation
 import Identity
 import Logging
+import Notify
 import OIDC
 import Storage
 
@@ -17,6 +18,8 @@ public final class Services: Sendable {
     public let captcha: Captcha
     public let directory: SchoolDirectory
     public let accountApplication: AccountApplication
+    public let notifier: any Notifier
+    public let verificationCodes: VerificationCodes
     public let clock: Clock
     public let logger: Logger
     let pages: Pages
@@ -54,6 +57,8 @@ public final class Services: Sendable {
             accounts: store, records: store, hasher: passwordHasher, clock: clock)
         self.captcha = try Captcha(store: store, clock: clock, testCode: config.captchaTestCode)
         self.directory = try SchoolDirectory.bundled()
+        self.notifier = OutboxNotifier(directory: URL(fileURLWithPath: config.dataDir).appendingPathComponent("outbox"), logger: logger)
+        self.verificationCodes = VerificationCodes(store: store, clock: clock)
         self.accountApplication = AccountApplication(
             accounts: store, lookup: store, registry: store, directory: directory, clock: clock)
         if config.captchaTestCode != nil {

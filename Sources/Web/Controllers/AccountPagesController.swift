@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Identity
 import Logging
+import Notify
 import OIDC
 import Storage
 
@@ -13,6 +14,156 @@ struct AccountPagesController: Sendable {
         router.get("/login") { request, context in try await loginPage(request, context) }
         router.post("/login") { request, context in try await login(request, context) }
         router.get("/profile") { request, context in try await profile(request, context) }
+        router.get("/profile/edit") { request, context in try await editPage(request, context) }
+        router.post("/profile/edit") { request, context in try await edit(request, context) }
+        router.get("/profile/verify") { request, context in try await verifyPage(request, context) }
+        router.post("/profile/verify") { request, context in try await verify(request, context) }
+        router.get("/profile/updated") { request, _ in
+            let lang = language(request)
+            return services.pages.render("profile_updated", [:], language: lang, title: Strings.text("profile_updated", lang))
+        }
+    }
+
+    /// The signed-in, active account, if any.
+    private func signedInAccount(_ request: Request) async throws -> Account? {
+        guard let session = try await services.browser.session(request),
+            let account = try await services.store.account(id: session.accountID), account.status == .active
+        else { return nil }
+        return account
+    }
+
+    private func csrf(_ request: Request) -> (String, Cookie?) {
+        let (browserID, newCookie) = services.browser.browserID(request)
+        return (services.browser.csrfToken(browserID: browserID), newCookie)
+    }
+
+    // MARK: 修改備用電子郵件信箱/行動電話 (manual 參, steps 2–5)
+
+    func editPage(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = language(request)
+        guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
+        return renderEdit(request, lang, ["email": account.email ?? "", "mobile": account.mobile ?? ""])
+    }
+
+    private func renderEdit(_ request: Request, _ lang: Language, _ values: [String: Any], status: HTTPResponse.Status = .ok)
+        -> Response
+    {
+        let (token, newCookie) = csrf(request)
+        var context = values
+        context["csrf"] = token
+        context["switch_url"] = "/profile/edit?lang=\(lang.other.rawValue)"
+        var response = services.pages.render(
+            "profile_edit", context, language: lang, status: status, title: Strings.text("profile_edit", lang))
+        if let newCookie { response.setCookie(newCookie) }
+        return response
+    }
+
+    func edit(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = language(request)
+        guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
+        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
+        guard services.browser.checkCSRF(form, request: request) else {
+            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
+        }
+        let email = String((form.first("email") ?? "").trimmingSpaces().prefix(254))
+        let mobile = String((form.first("mobile") ?? "").trimmingSpaces().prefix(20))
+        var values: [String: Any] = ["email": email, "mobile": mobile]
+        func text(_ violation: AccountRules.Violation) -> String { lang == .zhTW ? violation.text.zh : violation.text.en }
+        if let violation = AccountRules.checkEmail(email) { values["email_error"] = text(violation) }
+        if let violation = AccountRules.checkMobile(mobile) {
+            values["mobile_error"] = text(violation)
+        } else if mobile != account.mobile,
+            try await services.store.accountCount(mobile: mobile) >= AccountRules.accountsPerMobile
+        {
+            values["mobile_error"] = Strings.text("register_mobile_limit", lang)
+        }
+        if values["email_error"] != nil || values["mobile_error"] != nil {
+            return renderEdit(request, lang, values, status: .unprocessableContent)
+        }
+        let changes: [(VerificationCode.Purpose, OutgoingMessage.Channel, String)] =
+            (email != account.email ? [(.changeEmail, .email, email)] : [])
+            + (mobile != account.mobile ? [(.changeMobile, .sms, mobile)] : [])
+        guard !changes.isEmpty else {
+            values["error"] = Strings.text("profile_no_change", lang)
+            return renderEdit(request, lang, values)
+        }
+        guard services.rateLimiter.allow("notify:" + context.clientIP, limit: services.config.loginRateLimitPerMinute, now: services.clock.now()) else {
+            return services.pages.error("error_rate_limited", language: lang, status: .tooManyRequests, requestID: context.requestID)
+        }
+        // A change must be proven with a code sent to the new address or number.
+        try await services.verificationCodes.clear(accountID: account.id)
+        for (purpose, channel, target) in changes {
+            let code = try await services.verificationCodes.issue(accountID: account.id, purpose: purpose, target: target)
+            try await services.notifier.send(
+                OutgoingMessage(
+                    channel: channel, to: target, subject: Strings.text("code_subject", lang),
+                    body: Strings.text("code_body", lang).replacingOccurrences(of: "{code}", with: code)))
+        }
+        return Responses.redirect("/profile/verify?lang=\(lang.rawValue)")
+    }
+
+    func verifyPage(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = language(request)
+        guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
+        return try await renderVerify(request, lang, account: account, error: nil)
+    }
+
+    private func renderVerify(
+        _ request: Request, _ lang: Language, account: Account, error: String?, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let pending = try await services.verificationCodes.pending(accountID: account.id)
+        guard !pending.isEmpty else {
+            return renderEdit(
+                request, lang,
+                ["email": account.email ?? "", "mobile": account.mobile ?? "", "error": Strings.text("profile_verify_none", lang)],
+                status: error == nil ? .ok : .unprocessableContent)
+        }
+        let (token, newCookie) = csrf(request)
+        let codes = pending.map { code -> [String: String] in
+            let key = code.purpose == .changeEmail ? "profile_verify_email" : "profile_verify_mobile"
+            return [
+                "purpose": code.purpose.rawValue,
+                "label": Strings.text(key, lang).replacingOccurrences(of: "{target}", with: code.target),
+            ]
+        }
+        var response = services.pages.render(
+            "profile_verify",
+            ["codes": codes, "csrf": token, "error": error ?? "", "switch_url": "/profile/verify?lang=\(lang.other.rawValue)"],
+            language: lang, status: status, title: Strings.text("profile_verify_title", lang))
+        if let newCookie { response.setCookie(newCookie) }
+        return response
+    }
+
+    func verify(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = language(request)
+        guard var account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
+        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
+        guard services.browser.checkCSRF(form, request: request) else {
+            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
+        }
+        let pending = try await services.verificationCodes.pending(accountID: account.id)
+        guard !pending.isEmpty else { return try await renderVerify(request, lang, account: account, error: nil) }
+        var allRight = true
+        for code in pending where try await !services.verificationCodes.check(code, answer: form.first("code_\(code.purpose.rawValue)") ?? "") {
+            allRight = false
+        }
+        guard allRight else {
+            return try await renderVerify(
+                request, lang, account: account, error: Strings.text("profile_verify_wrong", lang), status: .unprocessableContent)
+        }
+        for code in pending {
+            switch code.purpose {
+            case .changeEmail:
+                account.email = code.target
+                account.emailVerified = true
+            case .changeMobile:
+                account.mobile = code.target
+            }
+        }
+        account.updatedAt = services.clock.now()
+        try await services.store.updateAccount(account)
+        try await services.verificationCodes.clear(accountID: account.id)
+        return Responses.redirect("/profile/updated?lang=\(lang.rawValue)")
     }
 
     private func language(_ request: Request) -> Language {

@@ -102,6 +102,26 @@ enum Strings {
         "profile_mobile": ("行動電話", "Mobile"),
         "profile_not_set": ("尚未設定", "Not set"),
         "profile_apps": ("介接應用服務", "Connected apps"),
+        "profile_edit": ("修改備用電子郵件信箱/行動電話", "Change backup e-mail / mobile"),
+        "profile_save": ("儲存變更", "Save changes"),
+        "profile_no_change": ("資料沒有變更。", "Nothing was changed."),
+        "profile_verify_title": ("輸入驗證碼", "Enter the verification codes"),
+        "profile_verify_intro": (
+            "我們已將驗證碼寄送至您新的電子郵件信箱或行動電話，請於 10 分鐘內輸入。",
+            "We sent verification codes to your new e-mail address or mobile number. Enter them within 10 minutes."
+        ),
+        "profile_verify_email": ("電子郵件驗證碼（寄至 {target}）", "E-mail code (sent to {target})"),
+        "profile_verify_mobile": ("簡訊驗證碼（傳至 {target}）", "Text-message code (sent to {target})"),
+        "profile_verify_wrong": ("驗證碼錯誤或已失效，請重新輸入。", "A code is wrong or has expired. Please try again."),
+        "profile_verify_none": ("沒有待確認的變更，請重新修改。", "There is no change waiting; please start again."),
+        "profile_verify_help": ("收不到驗證碼，聯絡我們", "Didn't get a code? Contact us"),
+        "profile_updated": ("資料更新成功", "Your data were updated"),
+        "profile_ok": ("確定", "OK"),
+        "code_subject": ("教育雲端帳號驗證碼", "Education cloud account verification code"),
+        "code_body": (
+            "您的驗證碼為 {code}，10 分鐘內有效。若非本人操作，請忽略此訊息。",
+            "Your verification code is {code}. It is valid for 10 minutes. If you did not ask for it, ignore this message."
+        ),
         "home_sign_in": ("登入", "Sign in"),
         "home_profile": ("查閱個人資料", "My profile"),
         "register_title": ("申請帳號", "Apply for an account"),

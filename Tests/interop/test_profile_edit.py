@@ -1,0 +1,64 @@
+"""修改備用電子郵件信箱/行動電話 (manual 參 steps 2–5): a change is proven with codes sent to the new address and
+number (read here from the development outbox)."""
+import glob
+import json
+import os
+import re
+
+from conftest import ISSUER, Browser, csrf_of
+
+OUTBOX = os.path.join(os.environ["INTEROP_WORK"], "data", "outbox")
+
+
+def latest_code(channel, to):
+    for path in sorted(glob.glob(os.path.join(OUTBOX, f"*-{channel}-*.json")), reverse=True):
+        message = json.load(open(path))
+        if message["to"] == to:
+            return re.search(r"\b(\d{6})\b", message["body"]).group(1)
+    raise AssertionError(f"no {channel} message to {to}")
+
+
+def signed_in():
+    browser = Browser()
+    profile = browser.login(browser.get(ISSUER + "/login"), "interop.editor", "Passw0rd1234")
+    assert "修改備用電子郵件信箱/行動電話" in profile.text
+    return browser
+
+
+def test_change_email_and_mobile_with_codes():
+    browser = signed_in()
+    page = browser.get(ISSUER + "/profile/edit")
+    assert 'value="old@example.com"' in page.text and 'value="0966777888"' in page.text
+    bad = browser.post(ISSUER + "/profile/edit", {"csrf_token": csrf_of(page.text), "email": "nope", "mobile": "123"})
+    assert bad.status_code == 422 and "請輸入正確的電子郵件信箱" in bad.text and "09 開頭" in bad.text
+    unchanged = browser.post(ISSUER + "/profile/edit", {"csrf_token": csrf_of(page.text), "email": "old@example.com",
+                                                         "mobile": "0966777888"})
+    assert "資料沒有變更" in unchanged.text
+    sent = browser.post(ISSUER + "/profile/edit", {"csrf_token": csrf_of(page.text), "email": "new@example.com",
+                                                    "mobile": "0966777999"})
+    assert sent.status_code == 303 and sent.headers["Location"].startswith("/profile/verify")
+    verify = browser.follow(sent)
+    assert "new@example.com" in verify.text and "0966777999" in verify.text
+    email_code = latest_code("email", "new@example.com")
+    sms_code = latest_code("sms", "0966777999")
+    wrong = browser.post(ISSUER + "/profile/verify", {"csrf_token": csrf_of(verify.text), "code_change_email": email_code,
+                                                       "code_change_mobile": "000000" if sms_code != "000000" else "111111"})
+    assert wrong.status_code == 422 and "驗證碼錯誤" in wrong.text
+    done = browser.follow(browser.post(ISSUER + "/profile/verify", {
+        "csrf_token": csrf_of(wrong.text), "code_change_email": email_code, "code_change_mobile": sms_code}))
+    assert "資料更新成功" in done.text and 'href="/profile' in done.text
+    profile = browser.get(ISSUER + "/profile")
+    assert "new@example.com" in profile.text and "0966777999" in profile.text
+
+
+def test_codes_are_stored_only_as_hashes_and_wear_out():
+    browser = signed_in()
+    page = browser.get(ISSUER + "/profile/edit")
+    mobile = re.search(r'name="mobile"[^>]*value="([^"]*)"', page.text).group(1)
+    browser.post(ISSUER + "/profile/edit", {"csrf_token": csrf_of(page.text), "email": "third@example.com", "mobile": mobile})
+    verify = browser.get(ISSUER + "/profile/verify")
+    code = latest_code("email", "third@example.com")
+    for _ in range(5):
+        verify = browser.post(ISSUER + "/profile/verify", {"csrf_token": csrf_of(verify.text), "code_change_email": "999999" if code != "999999" else "888888"})
+    final = browser.post(ISSUER + "/profile/verify", {"csrf_token": csrf_of(verify.text), "code_change_email": code})
+    assert "資料更新成功" not in final.text and "沒有待確認的變更" in final.text
