@@ -97,9 +97,9 @@ def authorization_params(client=RP, scope="openid profile email eduinfo offline_
     return params, verifier
 
 
-def sign_in_and_get_code(browser, params, consent=True):
+def sign_in_and_get_code(browser, params, consent=True, account=STUDENT):
     page = browser.authorize(params)
-    response = browser.login(page)
+    response = browser.login(page, account[0], account[1])
     if consent and response.status_code == 200:
         response = browser.consent(response)
     query, _ = callback_params(response)

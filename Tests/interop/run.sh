@@ -52,6 +52,9 @@ PY
 "$bin" account disable interop.disabled >/dev/null
 "$bin" account add --username interop.editor --password "Passw0rd1234" --name "編輯者" --email old@example.com \
   --mobile 0966777888 >/dev/null
+"$bin" account add --username interop.mover --password "Passw0rd1234" --name "黃小芸" --national-id A223456781 \
+  --school-id 193662 --school-name 市立惠來國小 --grade 6 --class-no 01 --class-title 六年一班 --seat-no 2 \
+  --year 114 --semester 1 >/dev/null
 # Two accounts already bound to one mobile number: a third is refused.
 "$bin" account add --username interop.sibling1 --password "Passw0rd1234" --name "兄" --mobile 0955666777 >/dev/null
 "$bin" account add --username interop.sibling2 --password "Passw0rd1234" --name "弟" --mobile 0955666777 >/dev/null
@@ -59,7 +62,8 @@ PY
 # Registry data for the account-application tests (valid-checksum IDs made for tests, not real people).
 printf '%s\n' "national_id,name,school_code,school_level,grade,class_no,seat_no,academic_year,semester,status" \
   "B120000017,陳小安,193662,國小,5,02,11,114,1,在學" "B220000019,張美玲,193662,國小,6,01,3,114,1,在學" \
-  "B120000026,林志明,193662,國小,4,03,20,114,1,在學" > "$work/roster.csv"
+  "B120000026,林志明,193662,國小,4,03,20,114,1,在學" \
+  "A223456781,黃小芸,193516,國中,7,05,9,114,2,在學" > "$work/roster.csv"
 "$bin" registry import "$work/roster.csv" >/dev/null
 
 "$bin" serve >"$work/server.log" 2>&1 &

@@ -57,6 +57,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, clock: OIDC.Clock, l
     CaptchaController(services: services).addRoutes(to: router)
     AccountPagesController(services: services).addRoutes(to: router)
     RegistrationController(services: services).addRoutes(to: router)
+    ProfileUpdateController(services: services).addRoutes(to: router)
     if let demo {
         DemoController(services: services, seed: demo).addRoutes(to: router)
     }

@@ -147,26 +147,11 @@ struct RegistrationController: Sendable {
         return Responses.redirect(url(registration, registration.step, lang))
     }
 
-    /// The dependent lists for 縣市 → 行政區 → 學制 → 學校, each shown once its parent is chosen.
     private func schoolLists(_ registration: Registration) -> [String: Any] {
-        let directory = services.directory
-        var values: [String: Any] = [
-            "counties": directory.counties.map { ["name": $0.name, "selected": $0.name == registration.county] }
-        ]
-        guard let county = registration.county else { return values }
-        values["show_districts"] = true
-        values["districts"] = directory.districts(in: county).map { ["name": $0.name, "selected": $0.name == registration.district] }
-        guard let district = registration.district else { return values }
-        values["show_levels"] = true
-        values["levels"] = directory.levels(county: county, district: district).map {
-            ["name": $0.rawValue, "selected": $0 == registration.level]
-        }
-        guard let level = registration.level else { return values }
-        values["show_schools"] = true
-        values["schools"] = directory.schools(county: county, district: district, level: level).map {
-            ["code": $0.code, "name": $0.name, "selected": $0.code == registration.schoolCode]
-        }
-        return values
+        SchoolChoice(
+            county: registration.county, district: registration.district, level: registration.level,
+            schoolCode: registration.schoolCode
+        ).listValues(services.directory)
     }
 
     // MARK: Submissions
@@ -213,21 +198,11 @@ struct RegistrationController: Sendable {
     private func submitSchool(_ registration: inout Registration, _ form: RequestParameters, _ request: Request, _ lang: Language)
         async throws -> Response
     {
-        let directory = services.directory
-        // Each choice is kept only if it is valid under its parent; changing a parent clears its children.
-        let county = form.first("county").flatMap { name in directory.counties.first { $0.name == name }?.name }
-        let district = county.flatMap { county in
-            form.first("district").flatMap { name in directory.districts(in: county).first { $0.name == name }?.name }
-        }
-        let level = (county != nil && district != nil) ? form.first("level").flatMap(SchoolLevel.init(rawValue:)) : nil
-        var schoolCode: String?
-        if let county, let district, let level, let code = form.first("school") {
-            schoolCode = directory.schools(county: county, district: district, level: level).first { $0.code == code }?.code
-        }
-        registration.county = county
-        registration.district = district
-        registration.level = level
-        registration.schoolCode = schoolCode
+        let choice = SchoolChoice(form: form, directory: services.directory)
+        registration.county = choice.county
+        registration.district = choice.district
+        registration.level = choice.level
+        registration.schoolCode = choice.schoolCode
         if form.first("next") != nil {
             guard registration.school != nil else {
                 try await services.store.saveRegistration(registration)

@@ -122,6 +122,20 @@ enum Strings {
             "您的驗證碼為 {code}，10 分鐘內有效。若非本人操作，請忽略此訊息。",
             "Your verification code is {code}. It is valid for 10 minutes. If you did not ask for it, ignore this message."
         ),
+        "update_title": ("更新個人資料", "Update my school data"),
+        "update_intro": (
+            "請選擇您目前就讀的學校並輸入身分證字號，系統將比對學籍資料。",
+            "Choose the school you attend now and enter your ID number; we will look it up in the school registry."
+        ),
+        "update_current": ("目前資料", "Current data"),
+        "update_source": ("來源資料", "Registry data"),
+        "update_button": ("更新", "Update"),
+        "update_done": ("更新成功", "Updated"),
+        "update_no_match": (
+            "查無符合的學籍資料，請聯絡學校的學籍資料負責人。",
+            "No matching registry record was found. Please contact your school's registry officer."
+        ),
+        "update_sign_in_again": ("為保護您的資料，請再次登入。", "To protect your data, please sign in again."),
         "home_sign_in": ("登入", "Sign in"),
         "home_profile": ("查閱個人資料", "My profile"),
         "register_title": ("申請帳號", "Apply for an account"),
