@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Starts `edu-sso serve` on a throwaway database, registers the test apps and a student with the CLI, and runs
-# the pytest suite in a throwaway virtualenv with authlib and jwcrypto.
+# Starts `edu-sso serve` on a throwaway database, registers the test apps and students with the CLI, and runs
+# the pytest suites in a throwaway virtualenv: Tests/interop (authlib and jwcrypto as an independent relying
+# party) and Tests/browser (headless Chromium driven by Selenium, with axe-core accessibility checks).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -17,10 +18,15 @@ server_pid=""
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
 
+# The browser suite needs Chromium and its driver from Debian.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
 venv="$root/Tests/interop/.venv"
-if [ ! -x "$venv/bin/pytest" ]; then
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium, axe_core_python" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check authlib jwcrypto requests pytest
+  "$venv/bin/pip" install -q --disable-pip-version-check authlib jwcrypto requests pytest selenium axe-core-python
 fi
 # The private_key_jwt client's key pair: the private half stays with the test, the public half is registered.
 "$venv/bin/python" - "$work" <<'PY'
@@ -63,7 +69,9 @@ PY
 printf '%s\n' "national_id,name,school_code,school_level,grade,class_no,seat_no,academic_year,semester,status" \
   "B120000017,陳小安,193662,國小,5,02,11,114,1,在學" "B220000019,張美玲,193662,國小,6,01,3,114,1,在學" \
   "B120000026,林志明,193662,國小,4,03,20,114,1,在學" \
-  "A223456781,黃小芸,193516,國中,7,05,9,114,2,在學" > "$work/roster.csv"
+  "A223456781,黃小芸,193516,國中,7,05,9,114,2,在學" \
+  "B120000035,周柏翰,193662,國小,6,03,8,114,1,在學" "B120000044,吳思妤,193662,國小,6,03,9,114,1,在學" \
+  > "$work/roster.csv"
 "$bin" registry import "$work/roster.csv" >/dev/null
 
 "$bin" serve >"$work/server.log" 2>&1 &
@@ -75,6 +83,9 @@ done
 curl -fsS "$EDU_SSO_ISSUER/healthz" >/dev/null || { cat "$work/server.log"; exit 1; }
 
 status=0
-INTEROP_BIN="$bin" INTEROP_WORK="$work" "$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
+export INTEROP_BIN="$bin" INTEROP_WORK="$work"
+# Two runs: each suite has its own conftest module.
+"$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
+"$venv/bin/pytest" -q -p no:cacheprovider Tests/browser || status=$?
 if [ $status -ne 0 ]; then echo "--- server log"; tail -50 "$work/server.log"; fi
 exit $status

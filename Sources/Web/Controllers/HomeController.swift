@@ -15,6 +15,8 @@ struct HomeController: Sendable {
             try await services.store.schemaVersion() > 0
                 ? Responses.json(["status": "ok"]) : Responses.json(["status": "migrating"], status: .serviceUnavailable)
         }
+        // Browsers ask for /favicon.ico whatever the page says; answer with the SVG icon.
+        router.get("/favicon.ico") { _, _ in Responses.redirect("/static/favicon.svg") }
         let assets = Self.loadAssets()
         router.get("/static/:name") { _, context in
             guard let name = context.parameters.get("name"), let asset = assets[name] else {

@@ -14,6 +14,7 @@ struct ProfileUpdateController: Sendable {
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/profile/update") { request, context in try await show(request, context) }
+        router.get("/profile/update/school") { request, context in try await formPage(request, context) }
         router.post("/profile/update/login") { request, context in try await signIn(request, context) }
         router.post("/profile/update") { request, context in try await lookup(request, context) }
         router.post("/profile/update/apply") { request, context in try await apply(request, context) }
@@ -56,13 +57,17 @@ struct ProfileUpdateController: Sendable {
         return response
     }
 
+    /// Step 1 always asks the student to sign in again (account, password, captcha), as the manual does.
     func show(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = language(request)
-        guard try await freshAccount(request) != nil else {
-            return try await SignInForm(services: services).render(
-                signInTarget(lang), request: request, language: lang, username: nil,
-                error: Strings.text("update_sign_in_again", lang))
-        }
+        return try await SignInForm(services: services).render(
+            signInTarget(lang), request: request, language: lang, username: nil,
+            error: Strings.text("update_sign_in_again", lang))
+    }
+
+    func formPage(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = language(request)
+        guard try await freshAccount(request) != nil else { return Responses.redirect("/profile/update?lang=\(lang.rawValue)") }
         return render("profile_update", SchoolChoice().listValues(services.directory), request, lang)
     }
 
@@ -72,7 +77,7 @@ struct ProfileUpdateController: Sendable {
         case .page(let response):
             return response
         case .signedIn(_, _, let cookie):
-            var response = Responses.redirect("/profile/update?lang=\(lang.rawValue)")
+            var response = Responses.redirect("/profile/update/school?lang=\(lang.rawValue)")
             response.setCookie(cookie)
             return response
         }
