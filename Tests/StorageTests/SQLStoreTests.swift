@@ -150,3 +150,32 @@ extension SQLStoreTests {
         }
     }
 }
+
+extension SQLStoreTests {
+    @Test func theFailureThatLocksAnAccountSaysSoOnce() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            let hasher = PasswordHasher(parameters: .init(memoryKiB: 8 * 1024, iterations: 1, parallelism: 1))
+            try await store.insertAccount(
+                Account(id: "a1", username: "lock.me", passwordHash: try await hasher.hash("Right1234"), name: "鎖", createdAt: 0, updatedAt: 0))
+            var throttle = LoginThrottle()
+            throttle.freeFailures = 100
+            throttle.ipFreeFailures = 100
+            throttle.lockThreshold = 3
+            let signIn = try await PasswordSignIn(accounts: store, records: store, hasher: hasher, throttle: throttle, clock: .system)
+            func attempt(_ password: String) async throws -> PasswordSignIn.Outcome {
+                try await signIn.attempt(username: "lock.me", password: password, ip: "10.0.0.9", userAgent: "test")
+            }
+            #expect(try await attempt("Wrong0001") == .badCredentials)
+            #expect(try await attempt("Wrong0002") == .badCredentials)
+            guard case .lockedNow(let account, _) = try await attempt("Wrong0003") else {
+                Issue.record("the third failure should lock the account and say so")
+                return
+            }
+            #expect(account.id == "a1")
+            guard case .locked = try await attempt("Right1234") else {
+                Issue.record("a locked account must refuse even the right password")
+                return
+            }
+        }
+    }
+}

@@ -8,6 +8,8 @@ public struct PasswordSignIn: Sendable {
         case badCredentials
         case wait(seconds: Int64)
         case locked(until: Int64)
+        /// This failure locked the account: the owner should be told (once, now).
+        case lockedNow(Account, until: Int64)
     }
 
     private let accounts: any AccountStore
@@ -59,6 +61,11 @@ public struct PasswordSignIn: Sendable {
         let verified = await hasher.verify(password, against: account?.passwordHash ?? decoyHash)
         guard var account, verified else {
             try await record(.badCredentials)
+            if let account, case .locked(let until) = throttle.decide(
+                accountFailures: try await records.recentFailures(username: username, since: since), ipFailures: [], now: now)
+            {
+                return .lockedNow(account, until: until)
+            }
             return .badCredentials
         }
         guard account.status == .active else {

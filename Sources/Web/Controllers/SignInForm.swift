@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Identity
 import Logging
+import Notify
 import OIDC
 import Storage
 
@@ -83,9 +84,31 @@ struct SignInForm: Sendable {
             let message = Strings.text("login_wait", language).replacingOccurrences(of: "{seconds}", with: String(seconds))
             return try await again(nil, .tooManyRequests, message: message)
         case .locked(let until):
-            let minutes = max(1, (until - services.clock.now() + 59) / 60)
-            let message = Strings.text("login_locked", language).replacingOccurrences(of: "{minutes}", with: String(minutes))
-            return try await again(nil, .tooManyRequests, message: message)
+            return try await again(nil, .tooManyRequests, message: lockedMessage(until: until, language))
+        case .lockedNow(let account, let until):
+            try await sendLockNotice(to: account, until: until, ip: context.clientIP)
+            return try await again(nil, .tooManyRequests, message: lockedMessage(until: until, language))
         }
+    }
+
+    private func lockedMessage(until: Int64, _ language: Language) -> String {
+        let minutes = max(1, (until - services.clock.now() + 59) / 60)
+        return Strings.text("login_locked", language).replacingOccurrences(of: "{minutes}", with: String(minutes))
+    }
+
+    /// Tells the owner by e-mail that repeated failures locked the account. Always in Chinese and English: the
+    /// reader is not the person at the keyboard.
+    private func sendLockNotice(to account: Account, until: Int64, ip: String) async throws {
+        guard let email = account.email else { return }
+        let minutes = String(max(1, (until - services.clock.now() + 59) / 60))
+        let body = [Language.zhTW, .en].map { language in
+            Strings.text("lock_notice_body", language).replacingOccurrences(of: "{account}", with: account.address)
+                .replacingOccurrences(of: "{minutes}", with: minutes).replacingOccurrences(of: "{ip}", with: ip)
+        }.joined(separator: "\n\n")
+        try await services.notifier.send(
+            OutgoingMessage(
+                channel: .email, to: email,
+                subject: Strings.text("lock_notice_subject", .zhTW) + " / " + Strings.text("lock_notice_subject", .en),
+                body: body))
     }
 }

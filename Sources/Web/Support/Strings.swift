@@ -47,6 +47,11 @@ enum Strings {
             "After repeated failures the account is locked for now. Please try again in {minutes} minutes."
         ),
         "field_required": ("此欄位必填。", "This field is required."),
+        "lock_notice_subject": ("教育雲端帳號已暫時鎖定", "Your education cloud account is locked for now"),
+        "lock_notice_body": (
+            "您的教育雲端帳號 {account} 因多次登入失敗（最後一次來自 {ip}），已暫時鎖定 {minutes} 分鐘。若不是您本人操作，建議您於解鎖後變更密碼。",
+            "After repeated failed sign-ins (the last from {ip}), your education cloud account {account} is locked for {minutes} minutes. If this was not you, change your password once it is unlocked."
+        ),
         "captcha_label": ("驗證碼", "Verification code"),
         "captcha_hint": ("請輸入灰色方格內的 3 位數字", "Type the 3 digits shown in the grey box"),
         "captcha_refresh": ("換下一個", "Get another"),
