@@ -25,7 +25,7 @@ struct RegistryCommand: AsyncParsableCommand {
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
                 throw ValidationError("Cannot read \(file) as UTF-8 text.")
             }
-            let directory = try SchoolDirectory.bundled()
+            let directory = try SchoolDirectory.current(dataDir: try options.load().dataDir)
             switch RegistryImport(directory: directory).read(csv: text) {
             case .problems(let problems):
                 var standardError = FileHandle.standardError

@@ -145,3 +145,19 @@ def test_registry_import_reports_bad_rows_and_commits_nothing(tmp_path):
     good.write_text(header + "A123456789,林小華,193662,國小,6,04,7,114,1,在學\n", encoding="utf-8")
     result = subprocess.run([BIN, "registry", "import", str(good)], capture_output=True, text=True, env=os.environ)
     assert result.returncode == 0 and "Imported 1 registry record" in result.stdout
+
+
+def test_directory_import_refreshes_a_level_and_reports_bad_rows(tmp_path):
+    env = {**os.environ, "EDU_SSO_DATA_DIR": str(tmp_path / "data")}
+    listing = tmp_path / "u1_new.csv"
+    listing.write_text("\ufeff代碼,學校名稱,公/私立,縣市名稱,地址,電話,網址,體系別\n"
+                       "0001,國立政治大學,公立,[38]臺北市,[116]臺北市文山區指南路二段64號,(02)29393091,http://www.nccu.edu.tw,[1]一般\n",
+                       encoding="utf-8")
+    result = subprocess.run([BIN, "directory", "import", str(listing)], capture_output=True, text=True, env=env)
+    assert result.returncode == 0 and "大專校院\t152 → 1" in result.stdout, result.stderr
+    shown = subprocess.run([BIN, "directory", "show"], capture_output=True, text=True, env=env).stdout
+    assert "大專校院\t1" in shown and "國小\t2652" in shown
+    bad = tmp_path / "bad.csv"
+    bad.write_text("代碼,學校名稱,公/私立,縣市名稱,地址,電話\n0002,某大學,公立,[38]臺北市,[000]月球,(02)0\n", encoding="utf-8")
+    result = subprocess.run([BIN, "directory", "import", str(bad)], capture_output=True, text=True, env=env)
+    assert result.returncode != 0 and "line 2" in result.stderr and "Nothing was changed" in result.stderr

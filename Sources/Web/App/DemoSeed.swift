@@ -24,8 +24,8 @@ public struct DemoSeed: Codable, Sendable {
         semester: "1", status: .enrolled)
 
     /// Development's registry: the demo student plus 500 generated students spread over real schools.
-    static func demoRegistry() throws -> [RegistryRecord] {
-        [demoStudentRecord] + DemoRegistry.generate(count: 500, directory: try SchoolDirectory.bundled())
+    static func demoRegistry(directory: SchoolDirectory) -> [RegistryRecord] {
+        [demoStudentRecord] + DemoRegistry.generate(count: 500, directory: directory)
     }
 
     public static func load(dataDir: String) -> DemoSeed? {
@@ -65,7 +65,7 @@ public struct DemoSeed: Codable, Sendable {
             try await store.updateAccount(updated)
         }
         if try await store.registryCount() == 0 {
-            try await store.importRegistry(try demoRegistry(), at: now)
+            try await store.importRegistry(demoRegistry(directory: try SchoolDirectory.current(dataDir: config.dataDir)), at: now)
         }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(

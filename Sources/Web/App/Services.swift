@@ -56,7 +56,7 @@ public final class Services: Sendable {
         self.passwordSignIn = try await PasswordSignIn(
             accounts: store, records: store, hasher: passwordHasher, clock: clock)
         self.captcha = try Captcha(store: store, clock: clock, testCode: config.captchaTestCode)
-        self.directory = try SchoolDirectory.bundled()
+        self.directory = try SchoolDirectory.current(dataDir: config.dataDir)
         self.notifier = OutboxNotifier(directory: URL(fileURLWithPath: config.dataDir).appendingPathComponent("outbox"), logger: logger)
         self.verificationCodes = VerificationCodes(store: store, clock: clock)
         self.accountApplication = AccountApplication(
