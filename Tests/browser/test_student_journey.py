@@ -106,7 +106,7 @@ def test_student_journey(browser):
     check_page(driver, "profile")
 
     # 修改備用電子郵件信箱/行動電話
-    click(driver, "a[href^='/profile/edit']")
+    click(driver, "main a[href^='/profile/edit']")
     check_page(driver, "profile-edit")
     fill(driver, "email", f"{student['username']}.new@example.com")
     click(driver, "button.primary")
@@ -124,7 +124,7 @@ def test_student_journey(browser):
         out.write("national_id,name,school_code,school_level,grade,class_no,seat_no,academic_year,semester,status\n")
         out.write(f"{student['id']},{student['name']},193516,國中,7,02,5,114,2,在學\n")
     subprocess.run([BIN, "registry", "import", roster], check=True, capture_output=True, env=os.environ)
-    click(driver, "a[href^='/profile/update']")
+    click(driver, "main a[href^='/profile/update']")
     check_page(driver, "update-sign-in-again")
     fill(driver, "username", student["username"])
     fill(driver, "password", "Journey2Go")

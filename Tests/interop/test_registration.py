@@ -130,3 +130,8 @@ def test_steps_cannot_be_skipped_and_applications_belong_to_their_browser():
     assert skipped.status_code == 303 and "/school" in skipped.headers["Location"]
     stranger = Browser().get(account_url)
     assert stranger.status_code == 400 and "逾時" in stranger.text
+
+
+def test_school_lists_credit_their_source():
+    page = start(Browser())
+    assert "資料來源：教育部統計處" in page.text

@@ -141,6 +141,13 @@ enum Strings {
             "No matching registry record was found. Please contact your school's registry officer."
         ),
         "update_sign_in_again": ("為保護您的資料，請再次登入。", "To protect your data, please sign in again."),
+        "directory_attribution": (
+            "學校名錄資料來源：教育部統計處、內政部、中華郵政（政府資料開放授權條款第1版）",
+            "School directory data: MOE Department of Statistics, Ministry of the Interior, Chunghwa Post (Open Government Data License v1.0)"
+        ),
+        "nav_label": ("主選單", "Main menu"),
+        "nav_account": ("帳號管理", "Account"),
+        "home_apply": ("申請帳號", "Apply for an account"),
         "home_sign_in": ("登入", "Sign in"),
         "home_profile": ("查閱個人資料", "My profile"),
         "register_title": ("申請帳號", "Apply for an account"),
