@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import Identity
 import Logging
 import Notify
@@ -72,6 +73,18 @@ public final class Services: Sendable {
         self.discoveryJSON = try JSON.encode(DiscoveryDocument.build(issuer: config.issuer))
     }
 }
+
+extension Services {
+    /// The body of a form post whose CSRF token matches this browser. A mismatch throws `InvalidCSRFToken`, which
+    /// `ErrorPageMiddleware` turns into the 403 page in the user's language.
+    func verifiedForm(_ request: Request) async throws -> RequestParameters {
+        let form = try await RequestReading.form(request, limit: config.maxBodyBytes)
+        guard browser.checkCSRF(form, request: request) else { throw InvalidCSRFToken() }
+        return form
+    }
+}
+
+struct InvalidCSRFToken: Error {}
 
 /// The server-side secret that binds CSRF tokens to a browser. Generated on first run into `keys/` (mode 0600).
 enum CookieSecret {

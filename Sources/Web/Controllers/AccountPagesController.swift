@@ -61,10 +61,7 @@ struct AccountPagesController: Sendable {
     func edit(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = language(request)
         guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
-        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
-        guard services.browser.checkCSRF(form, request: request) else {
-            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
-        }
+        let form = try await services.verifiedForm(request)
         let email = String((form.first("email") ?? "").trimmingSpaces().prefix(254))
         let mobile = String((form.first("mobile") ?? "").trimmingSpaces().prefix(20))
         var values: [String: Any] = ["email": email, "mobile": mobile]
@@ -137,10 +134,7 @@ struct AccountPagesController: Sendable {
     func verify(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = language(request)
         guard var account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
-        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
-        guard services.browser.checkCSRF(form, request: request) else {
-            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
-        }
+        let form = try await services.verifiedForm(request)
         let pending = try await services.verificationCodes.pending(accountID: account.id)
         guard !pending.isEmpty else { return try await renderVerify(request, lang, account: account, error: nil) }
         var allRight = true

@@ -117,10 +117,7 @@ struct InteractionController: Sendable {
             return expired(request, context)
         }
         let lang = language(request, interaction)
-        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
-        guard services.browser.checkCSRF(form, request: request) else {
-            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
-        }
+        let form = try await services.verifiedForm(request)
         try await services.store.deleteInteraction(id: interaction.id)
         guard form.first("decision") == "approve" else {
             return flow.redirectError(.init(.accessDenied, "The user denied the request."), for: interaction.request, language: lang)

@@ -87,10 +87,7 @@ struct ProfileUpdateController: Sendable {
     func lookup(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = language(request)
         guard let account = try await freshAccount(request) else { return Responses.redirect("/profile/update?lang=\(lang.rawValue)") }
-        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
-        guard services.browser.checkCSRF(form, request: request) else {
-            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
-        }
+        let form = try await services.verifiedForm(request)
         let choice = SchoolChoice(form: form, directory: services.directory)
         let nationalID = String((form.first("national_id") ?? "").trimmingSpaces().uppercased().prefix(10))
         var values = choice.listValues(services.directory)
@@ -123,10 +120,7 @@ struct ProfileUpdateController: Sendable {
     func apply(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = language(request)
         guard var account = try await freshAccount(request) else { return Responses.redirect("/profile/update?lang=\(lang.rawValue)") }
-        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
-        guard services.browser.checkCSRF(form, request: request) else {
-            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
-        }
+        let form = try await services.verifiedForm(request)
         // Looked up again: the form only says which school; the data come from the registry.
         guard let code = form.first("school"), let level = form.first("level").flatMap(SchoolLevel.init(rawValue:)),
             let nationalID = account.nationalID,

@@ -160,10 +160,7 @@ struct RegistrationController: Sendable {
         guard let (loaded, step) = try await load(request, context) else { return expired(request, context) }
         var registration = loaded
         let lang = language(request)
-        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
-        guard services.browser.checkCSRF(form, request: request) else {
-            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
-        }
+        let form = try await services.verifiedForm(request)
         guard registration.canShow(step), registration.step != .done else {
             return Responses.redirect(url(registration, registration.step, lang))
         }

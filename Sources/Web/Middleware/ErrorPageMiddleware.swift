@@ -33,6 +33,8 @@ struct ErrorPageMiddleware: RouterMiddleware {
         switch error {
         case let error as OAuthError:
             return (.badRequest, "error_bad_request", error.code.rawValue)
+        case is InvalidCSRFToken:
+            return (.forbidden, "error_csrf", nil)
         case is BodyTooLarge:
             return (.contentTooLarge, "error_too_large", "invalid_request")
         case let error as HTTPError:
