@@ -178,15 +178,9 @@ struct AccountPagesController: Sendable {
 
     func login(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = language(request)
-        switch try await SignInForm(services: services).submit(target(lang), request: request, context: context, language: lang) {
-        case .page(let response):
-            return response
-        case .signedIn(_, _, let cookie):
-            // A student who came directly lands on 查閱個人資料 (manual 貳.2 step 4).
-            var response = Responses.redirect("/profile?lang=\(lang.rawValue)")
-            response.setCookie(cookie)
-            return response
-        }
+        // A student who came directly lands on 查閱個人資料 (manual 貳.2 step 4).
+        return try await SignInForm(services: services).submit(
+            target(lang), request: request, context: context, language: lang, thenGoTo: "/profile?lang=\(lang.rawValue)")
     }
 
     func profile(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -73,14 +73,9 @@ struct ProfileUpdateController: Sendable {
 
     func signIn(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = language(request)
-        switch try await SignInForm(services: services).submit(signInTarget(lang), request: request, context: context, language: lang) {
-        case .page(let response):
-            return response
-        case .signedIn(_, _, let cookie):
-            var response = Responses.redirect("/profile/update/school?lang=\(lang.rawValue)")
-            response.setCookie(cookie)
-            return response
-        }
+        return try await SignInForm(services: services).submit(
+            signInTarget(lang), request: request, context: context, language: lang,
+            thenGoTo: "/profile/update/school?lang=\(lang.rawValue)")
     }
 
     /// Staged list choices, then the registry lookup.

@@ -91,6 +91,20 @@ struct SignInForm: Sendable {
         }
     }
 
+    /// Checks a submission and, once signed in, sends the browser to `destination` with the new session cookie.
+    func submit(_ target: Target, request: Request, context: AppContext, language: Language, thenGoTo destination: String)
+        async throws -> Response
+    {
+        switch try await submit(target, request: request, context: context, language: language) {
+        case .page(let response):
+            return response
+        case .signedIn(_, _, let cookie):
+            var response = Responses.redirect(destination)
+            response.setCookie(cookie)
+            return response
+        }
+    }
+
     private func lockedMessage(until: Int64, _ language: Language) -> String {
         let minutes = max(1, (until - services.clock.now() + 59) / 60)
         return Strings.text("login_locked", language).replacingOccurrences(of: "{minutes}", with: String(minutes))
