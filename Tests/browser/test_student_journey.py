@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ready
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -18,13 +19,29 @@ STUDENTS = {
 }
 
 
+def replaced(old):
+    """A wait condition: the element belongs to a page that has gone. Chromedriver reports a node of an unloaded
+    document sometimes as stale and sometimes as an inspector error, so any driver error counts."""
+    def check(_driver):
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    return check
+
+
+def loaded(driver):
+    return driver.execute_script("return document.readyState") == "complete"
+
+
 def click(driver, selector, navigates=True):
     """Clicks, and when the click submits a form or follows a link, waits until the next page has loaded."""
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, selector).click()
     if navigates:
-        WebDriverWait(driver, 10).until(ready.staleness_of(page))
-        WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        WebDriverWait(driver, 10).until(replaced(page))
+        WebDriverWait(driver, 10).until(loaded)
 
 
 def fill(driver, field, value):
@@ -37,8 +54,8 @@ def choose(driver, field, text=None, value=None):
     select = Select(WebDriverWait(driver, 10).until(ready.presence_of_element_located((By.NAME, field))))
     select.select_by_visible_text(text) if text else select.select_by_value(value)
     # Choosing submits the staged form; wait for the page to come back.
-    WebDriverWait(driver, 10).until(ready.staleness_of(select._el))
-    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    WebDriverWait(driver, 10).until(replaced(select._el))
+    WebDriverWait(driver, 10).until(loaded)
 
 
 def outbox_code(to):
