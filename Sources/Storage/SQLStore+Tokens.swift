@@ -66,15 +66,6 @@ extension SQLStore: GrantStore {
         grantCache.remove(id)
     }
 
-    public func grants(sessionID: String) async throws -> [Grant] {
-        try await read { db in
-            try await db.raw("SELECT data, revoked_at FROM grants WHERE session_id = \(bind: sessionID)").all().map { row in
-                var grant = try row.json("data", as: Grant.self)
-                grant.revokedAt = try row.optionalInt64("revoked_at")
-                return grant
-            }
-        }
-    }
 }
 
 extension SQLStore: RefreshTokenStore {

@@ -17,11 +17,6 @@ public struct DirectoryImport: Sendable {
         public var description: String { "\(file) line \(line): \(message)" }
     }
 
-    public struct Summary: Sendable, Equatable {
-        public var schoolsPerLevel: [SchoolLevel: Int]
-        public var replacedLevels: [SchoolLevel]
-    }
-
     public enum Outcome: Sendable {
         case directory(SchoolDirectory)
         case problems([Problem])
@@ -57,12 +52,6 @@ public struct DirectoryImport: Sendable {
         } catch {
             return .problems([Problem(file: files.first?.name ?? "-", line: 1, message: "\(error)")])
         }
-    }
-
-    public static func summary(of directory: SchoolDirectory, replacing levels: Set<SchoolLevel>) -> Summary {
-        var counts: [SchoolLevel: Int] = [:]
-        for school in directory.schools { counts[school.level, default: 0] += 1 }
-        return Summary(schoolsPerLevel: counts, replacedLevels: SchoolLevel.allCases.filter(levels.contains))
     }
 
     /// The schools of one file, and its problems.

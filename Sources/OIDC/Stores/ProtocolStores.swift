@@ -96,8 +96,6 @@ public protocol GrantStore: Sendable {
     func saveGrant(_ grant: Grant) async throws
     func grant(id: String) async throws -> Grant?
     func revokeGrant(id: String, at: Int64) async throws
-    /// Revokes every grant made in one browser session (used at logout for tokens bound to it, if configured).
-    func grants(sessionID: String) async throws -> [Grant]
 }
 
 public struct RefreshTokenRecord: Sendable, Codable, Equatable {

@@ -19,7 +19,7 @@ struct AccountPagesController: Sendable {
         router.get("/profile/verify") { request, context in try await verifyPage(request, context) }
         router.post("/profile/verify") { request, context in try await verify(request, context) }
         router.get("/profile/updated") { request, _ in
-            let lang = language(request)
+            let lang = Language.of(request)
             return services.pages.render("profile_updated", [:], language: lang, title: Strings.text("profile_updated", lang))
         }
     }
@@ -40,7 +40,7 @@ struct AccountPagesController: Sendable {
     // MARK: 修改備用電子郵件信箱/行動電話 (manual 參, steps 2–5)
 
     func editPage(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
         return renderEdit(request, lang, ["email": account.email ?? "", "mobile": account.mobile ?? ""])
     }
@@ -59,7 +59,7 @@ struct AccountPagesController: Sendable {
     }
 
     func edit(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
         let form = try await services.verifiedForm(request)
         let email = String((form.first("email") ?? "").trimmingSpaces().prefix(254))
@@ -100,7 +100,7 @@ struct AccountPagesController: Sendable {
     }
 
     func verifyPage(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
         return try await renderVerify(request, lang, account: account, error: nil)
     }
@@ -132,7 +132,7 @@ struct AccountPagesController: Sendable {
     }
 
     func verify(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         guard var account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
         let form = try await services.verifiedForm(request)
         let pending = try await services.verificationCodes.pending(accountID: account.id)
@@ -160,16 +160,12 @@ struct AccountPagesController: Sendable {
         return Responses.redirect("/profile/updated?lang=\(lang.rawValue)")
     }
 
-    private func language(_ request: Request) -> Language {
-        Language.pick([RequestReading.query(request).first("lang") ?? ""])
-    }
-
     private func target(_ language: Language) -> SignInForm.Target {
         SignInForm.Target(action: "/login?lang=\(language.rawValue)", switchURL: "/login?lang=\(language.other.rawValue)")
     }
 
     func loginPage(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         if try await services.browser.session(request) != nil {
             return Responses.redirect("/profile?lang=\(lang.rawValue)")
         }
@@ -177,14 +173,14 @@ struct AccountPagesController: Sendable {
     }
 
     func login(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         // A student who came directly lands on 查閱個人資料 (manual 貳.2 step 4).
         return try await SignInForm(services: services).submit(
             target(lang), request: request, context: context, language: lang, thenGoTo: "/profile?lang=\(lang.rawValue)")
     }
 
     func profile(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         guard let session = try await services.browser.session(request),
             let account = try await services.store.account(id: session.accountID), account.status == .active
         else { return Responses.redirect("/login?lang=\(lang.rawValue)") }

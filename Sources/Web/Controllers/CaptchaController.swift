@@ -21,7 +21,7 @@ struct CaptchaController: Sendable {
 
     private func file(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let name = context.parameters.get("file"), let browser = browserHash(request) else { throw HTTPError(.notFound) }
-        let language = Language.pick([RequestReading.query(request).first("lang") ?? ""])
+        let language = Language.of(request)
         if name.hasSuffix(".svg"),
             let svg = try await services.captcha.image(
                 id: String(name.dropLast(4)), browserHash: browser, label: Strings.text("captcha_image_alt", language))

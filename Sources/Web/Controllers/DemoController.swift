@@ -20,13 +20,9 @@ struct DemoController: Sendable {
     private var redirectURI: String { services.config.issuer + "/demo/callback" }
 
     func addRoutes(to router: Router<AppContext>) {
-        router.get("/demo") { request, context in page(language(request), result: nil, error: nil) }
+        router.get("/demo") { request, context in page(Language.of(request), result: nil, error: nil) }
         router.get("/demo/login") { request, _ in start(request) }
         router.get("/demo/callback") { request, context in await callback(request, context) }
-    }
-
-    private func language(_ request: Request) -> Language {
-        Language.pick([RequestReading.query(request).first("lang") ?? ""])
     }
 
     private func page(_ language: Language, result: [String: Any]?, error: String?) -> Response {
@@ -44,7 +40,7 @@ struct DemoController: Sendable {
             ("response_type", "code"), ("client_id", seed.clientID), ("redirect_uri", redirectURI),
             ("scope", "openid profile email eduinfo educloudroles openid2"), ("state", state), ("nonce", nonce),
             ("code_challenge", PKCE.challenge(for: verifier)), ("code_challenge_method", "S256"),
-            ("ui_locales", language(request).rawValue),
+            ("ui_locales", Language.of(request).rawValue),
         ])
         let value = [state, nonce, verifier].joined(separator: ".")
         let signed = value + "." + Secrets.hmac(value, key: services.browser.secret)
@@ -56,7 +52,7 @@ struct DemoController: Sendable {
 
     private func callback(_ request: Request, _ context: AppContext) async -> Response {
         let query = RequestReading.query(request)
-        let lang = language(request)
+        let lang = Language.of(request)
         if let error = query.first("error") {
             return page(lang, result: nil, error: "\(error): \(query.first("error_description") ?? "")")
         }

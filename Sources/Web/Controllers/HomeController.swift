@@ -29,7 +29,7 @@ struct HomeController: Sendable {
     }
 
     private func home(_ request: Request, _ context: AppContext) async throws -> Response {
-        let language = Language.pick([RequestReading.query(request).first("lang") ?? ""])
+        let language = Language.of(request)
         let session = try await services.browser.session(request)
         let account = try await session.asyncMap { try await services.store.account(id: $0.accountID) }
         let (browserID, newCookie) = services.browser.browserID(request)

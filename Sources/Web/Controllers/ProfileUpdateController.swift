@@ -19,13 +19,9 @@ struct ProfileUpdateController: Sendable {
         router.post("/profile/update") { request, context in try await lookup(request, context) }
         router.post("/profile/update/apply") { request, context in try await apply(request, context) }
         router.get("/profile/update/done") { request, _ in
-            let lang = language(request)
+            let lang = Language.of(request)
             return services.pages.render("profile_update_done", [:], language: lang, title: Strings.text("update_done", lang))
         }
-    }
-
-    private func language(_ request: Request) -> Language {
-        Language.pick([RequestReading.query(request).first("lang") ?? ""])
     }
 
     private var signInTarget: (Language) -> SignInForm.Target {
@@ -59,20 +55,20 @@ struct ProfileUpdateController: Sendable {
 
     /// Step 1 always asks the student to sign in again (account, password, captcha), as the manual does.
     func show(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         return try await SignInForm(services: services).render(
             signInTarget(lang), request: request, language: lang, username: nil,
             error: Strings.text("update_sign_in_again", lang))
     }
 
     func formPage(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         guard try await freshAccount(request) != nil else { return Responses.redirect("/profile/update?lang=\(lang.rawValue)") }
         return render("profile_update", SchoolChoice().listValues(services.directory), request, lang)
     }
 
     func signIn(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         return try await SignInForm(services: services).submit(
             signInTarget(lang), request: request, context: context, language: lang,
             thenGoTo: "/profile/update/school?lang=\(lang.rawValue)")
@@ -80,7 +76,7 @@ struct ProfileUpdateController: Sendable {
 
     /// Staged list choices, then the registry lookup.
     func lookup(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         guard let account = try await freshAccount(request) else { return Responses.redirect("/profile/update?lang=\(lang.rawValue)") }
         let form = try await services.verifiedForm(request)
         let choice = SchoolChoice(form: form, directory: services.directory)
@@ -113,7 +109,7 @@ struct ProfileUpdateController: Sendable {
     }
 
     func apply(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         guard var account = try await freshAccount(request) else { return Responses.redirect("/profile/update?lang=\(lang.rawValue)") }
         let form = try await services.verifiedForm(request)
         // Looked up again: the form only says which school; the data come from the registry.

@@ -19,10 +19,6 @@ struct RegistrationController: Sendable {
         router.post("/register/:id/:step") { request, context in try await submit(request, context) }
     }
 
-    private func language(_ request: Request) -> Language {
-        Language.pick([RequestReading.query(request).first("lang") ?? ""])
-    }
-
     private func browserHash(_ request: Request) -> String? {
         request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) }
     }
@@ -54,11 +50,11 @@ struct RegistrationController: Sendable {
     // MARK: Step 1–2: 身份別
 
     func start(_ request: Request) async throws -> Response {
-        page("register_identity", [:], registration: nil, step: nil, request: request, language: language(request))
+        page("register_identity", [:], registration: nil, step: nil, request: request, language: Language.of(request))
     }
 
     func create(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = language(request)
+        let lang = Language.of(request)
         let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
         guard services.browser.checkCSRF(form, request: request), let browser = browserHash(request) else {
             return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
@@ -86,12 +82,12 @@ struct RegistrationController: Sendable {
     }
 
     private func expired(_ request: Request, _ context: AppContext) -> Response {
-        services.pages.error("register_expired", language: language(request), status: .badRequest, requestID: context.requestID)
+        services.pages.error("register_expired", language: Language.of(request), status: .badRequest, requestID: context.requestID)
     }
 
     func show(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (registration, step) = try await load(request, context) else { return expired(request, context) }
-        let lang = language(request)
+        let lang = Language.of(request)
         guard registration.canShow(step) else { return Responses.redirect(url(registration, registration.step, lang)) }
         return try await render(step, registration, request: request, language: lang)
     }
@@ -159,7 +155,7 @@ struct RegistrationController: Sendable {
     func submit(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let (loaded, step) = try await load(request, context) else { return expired(request, context) }
         var registration = loaded
-        let lang = language(request)
+        let lang = Language.of(request)
         let form = try await services.verifiedForm(request)
         guard registration.canShow(step), registration.step != .done else {
             return Responses.redirect(url(registration, registration.step, lang))

@@ -1,3 +1,6 @@
+import Hummingbird
+import OIDC
+
 /// User-facing text, Traditional Chinese first, English second. Templates read these as `{{t.key}}`.
 enum Language: String, Sendable, CaseIterable {
     case zhTW = "zh-TW"
@@ -11,6 +14,11 @@ enum Language: String, Sendable, CaseIterable {
             if lowered.hasPrefix("zh") { return .zhTW }
         }
         return .zhTW
+    }
+
+    /// The language a page was asked for with `?lang=`; Chinese otherwise.
+    static func of(_ request: Request) -> Language {
+        pick([RequestReading.query(request).first("lang") ?? ""])
     }
 
     var other: Language { self == .zhTW ? .en : .zhTW }
