@@ -155,7 +155,7 @@ def test_disabled_account_cannot_sign_in():
     assert browser.login(page, username="interop.disabled").status_code == 401
 
 
-def test_repeated_failures_are_throttled_then_locked():
+def test_repeated_failures_are_throttled_even_for_the_right_password():
     browser = Browser()
     statuses = []
     for _ in range(6):
