@@ -81,6 +81,7 @@ let package = Package(
             name: "Web",
             dependencies: [
                 "OIDC", "Identity", "Storage", "Notify",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Yams", package: "Yams"),

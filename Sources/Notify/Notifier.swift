@@ -27,16 +27,33 @@ public protocol Notifier: Sendable {
     func send(_ message: OutgoingMessage) async throws
 }
 
-/// The development default: every message becomes one JSON file in `data/outbox/` (mode 0600), newest name
-/// last, so that a developer — or a test — can read what would have been sent. Real SMTP and SMS senders
-/// replace it in production.
+public enum NotifyError: Error, CustomStringConvertible {
+    case outboxWriteFailed(String)
+
+    public var description: String {
+        switch self {
+        case .outboxWriteFailed(let path): "The message could not be written to the outbox (\(path))."
+        }
+    }
+}
+
+/// The development sender: every message becomes one JSON file in `data/outbox/` (mode 0600), newest name last,
+/// so that a developer — or a test — can read what would have been sent. `buildApplication` uses it only in
+/// development mode; production mode refuses to start without a real sender. A write that fails is an error for
+/// the caller, never a logged success. Files are purged after `retentionSeconds`.
 public struct OutboxNotifier: Notifier {
     public let directory: URL
     private let logger: Logger
+    /// Outbox files hold codes; they are kept a day, long after every code in them expired.
+    public static let retentionSeconds: Int64 = 86400
 
     public init(directory: URL, logger: Logger) {
         self.directory = directory
         self.logger = logger
+    }
+
+    public static func directory(dataDir: String) -> URL {
+        URL(fileURLWithPath: dataDir).appendingPathComponent("outbox")
     }
 
     public func send(_ message: OutgoingMessage) async throws {
@@ -46,9 +63,19 @@ public struct OutboxNotifier: Notifier {
         let name = "\(stamp)-\(message.channel.rawValue)-\(UUID().uuidString.prefix(8)).json"
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        _ = FileManager.default.createFile(
-            atPath: directory.appendingPathComponent(name).path, contents: try encoder.encode(message),
-            attributes: [.posixPermissions: 0o600])
+        let path = directory.appendingPathComponent(name).path
+        guard FileManager.default.createFile(atPath: path, contents: try encoder.encode(message), attributes: [.posixPermissions: 0o600])
+        else { throw NotifyError.outboxWriteFailed(path) }
         logger.info("message written to the development outbox", metadata: ["channel": "\(message.channel.rawValue)", "file": "\(name)"])
+    }
+
+    /// Deletes messages written before `cutoff`.
+    public func purge(olderThan cutoff: Date) throws {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else { return }
+        for name in names where name.hasSuffix(".json") {
+            let url = directory.appendingPathComponent(name)
+            let modified = (try? FileManager.default.attributesOfItem(atPath: url.path)[.modificationDate] as? Date) ?? .distantFuture
+            if modified < cutoff { try FileManager.default.removeItem(at: url) }
+        }
     }
 }

@@ -121,5 +121,18 @@ enum Migrations {
                 """,
                 "CREATE INDEX verification_codes_account ON verification_codes (account_id)",
             ]),
+        Migration(
+            version: 6, name: "truthful claims, one active account per registry record, personal-data consents",
+            statements: [
+                "ALTER TABLE accounts ADD COLUMN mobile_verified INTEGER NOT NULL DEFAULT 0",
+                // Enforced by the database, so two concurrent applications cannot both create an account.
+                """
+                CREATE UNIQUE INDEX accounts_active_national_id ON accounts (national_id)
+                WHERE status = 'active' AND national_id IS NOT NULL
+                """,
+                // The 個資蒐集告知聲明 an account was created under: the text's version and the time of agreement.
+                "ALTER TABLE accounts ADD COLUMN consent_text_version TEXT",
+                "ALTER TABLE accounts ADD COLUMN consented_at BIGINT",
+            ]),
     ]
 }

@@ -20,36 +20,49 @@ extension SQLStore: AccountStore {
     public func insertAccount(_ account: Account) async throws {
         let school = try account.school.map(jsonText)
         try await write { db in
-            if try await db.raw("SELECT 1 AS hit FROM accounts WHERE username = \(bind: account.username)").first() != nil {
-                throw DatabaseError.conflict("username \(account.username) is taken")
-            }
-            try await db.raw(
+            // ON CONFLICT DO NOTHING covers every unique rule (the username, and one active account per national
+            // ID) in both SQLite and PostgreSQL; which rule it was is looked up only when nothing was inserted.
+            let inserted = try await db.raw(
                 """
-                INSERT INTO accounts (id, username, password_hash, name, email, email_verified, mobile, national_id, school,
-                                      title, status, created_at, updated_at)
+                INSERT INTO accounts (id, username, password_hash, name, email, email_verified, mobile, mobile_verified,
+                                      national_id, school, title, status, consent_text_version, consented_at,
+                                      created_at, updated_at)
                 VALUES (\(bind: account.id), \(bind: account.username), \(bind: account.passwordHash), \(bind: account.name),
                         \(bind: account.email), \(bind: account.emailVerified ? 1 : 0), \(bind: account.mobile),
-                        \(bind: account.nationalID), \(bind: school), \(bind: account.title), \(bind: account.status.rawValue),
-                        \(bind: account.createdAt), \(bind: account.updatedAt))
+                        \(bind: account.mobileVerified ? 1 : 0), \(bind: account.nationalID), \(bind: school), \(bind: account.title),
+                        \(bind: account.status.rawValue), \(bind: account.personalDataConsent?.textVersion),
+                        \(bind: account.personalDataConsent?.at), \(bind: account.createdAt), \(bind: account.updatedAt))
+                ON CONFLICT DO NOTHING RETURNING id
                 """
-            ).run()
+            ).first() != nil
+            if !inserted {
+                let taken = try await db.raw("SELECT 1 AS hit FROM accounts WHERE username = \(bind: account.username)").first()
+                throw taken != nil ? AccountConflict.usernameTaken : AccountConflict.nationalIDHasActiveAccount
+            }
         }
     }
 
     public func updateAccount(_ account: Account) async throws {
         let school = try account.school.map(jsonText)
-        try await write { db in
+        let updated = try await write { db in
             try await db.raw(
                 """
                 UPDATE accounts SET password_hash = \(bind: account.passwordHash), name = \(bind: account.name),
                     email = \(bind: account.email), email_verified = \(bind: account.emailVerified ? 1 : 0),
-                    mobile = \(bind: account.mobile), national_id = \(bind: account.nationalID), school = \(bind: school),
+                    mobile = \(bind: account.mobile), mobile_verified = \(bind: account.mobileVerified ? 1 : 0),
+                    national_id = \(bind: account.nationalID), school = \(bind: school),
                     title = \(bind: account.title), status = \(bind: account.status.rawValue), updated_at = \(bind: account.updatedAt)
                 WHERE id = \(bind: account.id)
+                  AND NOT EXISTS (
+                      SELECT 1 FROM accounts other WHERE \(bind: account.status == .active ? 1 : 0) = 1
+                        AND other.national_id = \(bind: account.nationalID) AND other.status = 'active'
+                        AND other.id <> \(bind: account.id))
+                RETURNING id
                 """
-            ).run()
+            ).first() != nil
         }
         accountCache.remove(account.id)
+        if !updated, try await self.account(id: account.id) != nil { throw AccountConflict.nationalIDHasActiveAccount }
     }
 
     static func account(from row: any SQLRow) throws -> Account {
@@ -57,9 +70,13 @@ extension SQLStore: AccountStore {
             id: try row.string("id"), username: try row.string("username"), passwordHash: try row.string("password_hash"),
             name: try row.string("name"), email: try row.optionalString("email"),
             emailVerified: try row.int64("email_verified") != 0, mobile: try row.optionalString("mobile"),
+            mobileVerified: try row.int64("mobile_verified") != 0,
             nationalID: try row.optionalString("national_id"),
             school: try row.optionalString("school").map { try JSON.decode(SchoolEnrolment.self, from: Data($0.utf8)) },
             title: try row.string("title"), status: Account.Status(rawValue: try row.string("status")) ?? .disabled,
+            personalDataConsent: try row.optionalString("consent_text_version").map {
+                PersonalDataConsent(textVersion: $0, at: try row.optionalInt64("consented_at") ?? 0)
+            },
             createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"))
     }
 }

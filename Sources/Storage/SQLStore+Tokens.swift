@@ -15,11 +15,15 @@ extension SQLStore: AuthorizationCodeStore {
     }
 
     public func redeemCode(hash: String, now: Int64) async throws -> CodeRedemption {
-        try await write { db in
+        // Spending the code and creating its grant commit together: a replay that arrives at any moment after
+        // this transaction finds the grant and revokes it (with every token it produced).
+        try await transaction { db in
             if let row = try await db.raw(
                 "UPDATE authorization_codes SET redeemed_at = \(bind: now) WHERE code_hash = \(bind: hash) AND redeemed_at IS NULL RETURNING data"
             ).first() {
-                return .redeemed(try row.json("data", as: AuthorizationCode.self))
+                let code = try row.json("data", as: AuthorizationCode.self)
+                try await Self.insertGrant(code.grant(createdAt: now), into: db)
+                return .redeemed(code)
             }
             if let row = try await db.raw("SELECT data FROM authorization_codes WHERE code_hash = \(bind: hash)").first() {
                 return .alreadyUsed(try row.json("data", as: AuthorizationCode.self))
@@ -30,18 +34,15 @@ extension SQLStore: AuthorizationCodeStore {
 }
 
 extension SQLStore: GrantStore {
-    public func saveGrant(_ grant: Grant) async throws {
+    static func insertGrant(_ grant: Grant, into db: any SQLDatabase) async throws {
         let data = try jsonText(grant)
-        try await write { db in
-            try await db.raw(
-                """
-                INSERT INTO grants (id, client_id, subject, session_id, data, created_at, revoked_at)
-                VALUES (\(bind: grant.id), \(bind: grant.clientID), \(bind: grant.authentication.subject),
-                        \(bind: grant.authentication.sessionID), \(bind: data), \(bind: grant.createdAt), \(bind: grant.revokedAt))
-                """
-            ).run()
-        }
-        grantCache.remove(grant.id)
+        try await db.raw(
+            """
+            INSERT INTO grants (id, client_id, subject, session_id, data, created_at, revoked_at)
+            VALUES (\(bind: grant.id), \(bind: grant.clientID), \(bind: grant.authentication.subject),
+                    \(bind: grant.authentication.sessionID), \(bind: data), \(bind: grant.createdAt), \(bind: grant.revokedAt))
+            """
+        ).run()
     }
 
     public func grant(id: String) async throws -> Grant? {
@@ -69,18 +70,18 @@ extension SQLStore: GrantStore {
 }
 
 extension SQLStore: RefreshTokenStore {
-    public func saveRefreshToken(_ record: RefreshTokenRecord) async throws {
-        try await write { db in try await Self.insertRefreshToken(record, into: db) }
-    }
-
-    static func insertRefreshToken(_ record: RefreshTokenRecord, into db: any SQLDatabase) async throws {
-        try await db.raw(
-            """
-            INSERT INTO refresh_tokens (token_hash, grant_id, client_id, parent_hash, issued_at, expires_at, rotated_at, retried)
-            VALUES (\(bind: record.tokenHash), \(bind: record.grantID), \(bind: record.clientID), \(bind: record.parentHash),
-                    \(bind: record.issuedAt), \(bind: record.expiresAt), \(bind: record.rotatedAt), \(bind: record.retried ? 1 : 0))
-            """
-        ).run()
+    public func saveRefreshToken(_ record: RefreshTokenRecord) async throws -> Bool {
+        try await write { db in
+            try await !db.raw(
+                """
+                INSERT INTO refresh_tokens (token_hash, grant_id, client_id, parent_hash, issued_at, expires_at, rotated_at)
+                SELECT \(bind: record.tokenHash), \(bind: record.grantID), \(bind: record.clientID), \(bind: record.parentHash),
+                       \(bind: record.issuedAt), \(bind: record.expiresAt), \(bind: record.rotatedAt)
+                WHERE EXISTS (SELECT 1 FROM grants WHERE id = \(bind: record.grantID) AND revoked_at IS NULL)
+                RETURNING token_hash
+                """
+            ).all().isEmpty
+        }
     }
 
     public func refreshToken(hash: String) async throws -> RefreshTokenRecord? {
@@ -92,60 +93,30 @@ extension SQLStore: RefreshTokenStore {
                 tokenHash: try row.string("token_hash"), grantID: try row.string("grant_id"),
                 clientID: try row.string("client_id"), parentHash: try row.optionalString("parent_hash"),
                 issuedAt: try row.int64("issued_at"), expiresAt: try row.int64("expires_at"),
-                rotatedAt: try row.optionalInt64("rotated_at"), retried: try row.int64("retried") != 0)
+                rotatedAt: try row.optionalInt64("rotated_at"))
         }
     }
 
     public func rotateRefreshToken(hash: String, at: Int64, replacement: RefreshTokenRecord) async throws -> Bool {
-        // One atomic statement does both halves of a rotation: it inserts the successor and, through the
-        // conflict on the old token's hash, marks the old token rotated — but only if no one rotated it first.
-        // RETURNING lists the rows it wrote, so the old hash is among them exactly when this call won. (One
-        // statement matters: every statement costs a round trip to the database thread.)
-        let rows = try await write { db in
-            try await db.raw(
+        // Both halves of a rotation commit together: the old token is marked rotated only if no one rotated it
+        // first, and the successor is stored only when that mark succeeded (and the grant is still live).
+        try await transaction { db in
+            guard try await db.raw(
                 """
-                INSERT INTO refresh_tokens (token_hash, grant_id, client_id, parent_hash, issued_at, expires_at, rotated_at, retried)
-                VALUES (\(bind: replacement.tokenHash), \(bind: replacement.grantID), \(bind: replacement.clientID),
-                        \(bind: hash), \(bind: replacement.issuedAt), \(bind: replacement.expiresAt), NULL, 0),
-                       (\(bind: hash), \(bind: replacement.grantID), \(bind: replacement.clientID), NULL, \(bind: at),
-                        \(bind: at), \(bind: at), 0)
-                ON CONFLICT (token_hash) DO UPDATE SET rotated_at = excluded.rotated_at
-                WHERE refresh_tokens.rotated_at IS NULL
+                UPDATE refresh_tokens SET rotated_at = \(bind: at)
+                WHERE token_hash = \(bind: hash) AND rotated_at IS NULL
+                  AND EXISTS (SELECT 1 FROM grants WHERE id = refresh_tokens.grant_id AND revoked_at IS NULL)
                 RETURNING token_hash
                 """
-            ).all().map { try $0.string("token_hash") }
-        }
-        if rows.contains(hash) { return true }
-        // Lost the race: the successor must not stay usable.
-        try await deleteRefreshToken(hash: replacement.tokenHash)
-        return false
-    }
-
-    public func markRotated(hash: String, at: Int64) async throws -> Bool {
-        try await write { db in
-            try await !db.raw(
-                "UPDATE refresh_tokens SET rotated_at = \(bind: at) WHERE token_hash = \(bind: hash) AND rotated_at IS NULL RETURNING token_hash"
-            ).all().isEmpty
-        }
-    }
-
-    public func markRetried(hash: String) async throws -> Bool {
-        try await write { db in
-            try await !db.raw(
-                "UPDATE refresh_tokens SET retried = 1 WHERE token_hash = \(bind: hash) AND retried = 0 RETURNING token_hash"
-            ).all().isEmpty
-        }
-    }
-
-    public func deleteChildren(ofHash hash: String) async throws {
-        try await write { db in
-            try await db.raw("DELETE FROM refresh_tokens WHERE parent_hash = \(bind: hash)").run()
-        }
-    }
-
-    public func deleteRefreshToken(hash: String) async throws {
-        try await write { db in
-            try await db.raw("DELETE FROM refresh_tokens WHERE token_hash = \(bind: hash)").run()
+            ).first() != nil else { return false }
+            try await db.raw(
+                """
+                INSERT INTO refresh_tokens (token_hash, grant_id, client_id, parent_hash, issued_at, expires_at, rotated_at)
+                VALUES (\(bind: replacement.tokenHash), \(bind: replacement.grantID), \(bind: replacement.clientID),
+                        \(bind: hash), \(bind: replacement.issuedAt), \(bind: replacement.expiresAt), NULL)
+                """
+            ).run()
+            return true
         }
     }
 }

@@ -29,10 +29,23 @@ extension SQLStore: VerificationCodeStore {
         }
     }
 
-    public func countVerificationAttempt(id: String) async throws -> Int {
+    public func claimVerificationAttempt(id: String, now: Int64, maxAttempts: Int) async throws -> String? {
         try await write { db in
-            try await db.raw("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = \(bind: id) RETURNING attempts")
-                .first()?.decode(column: "attempts", as: Int.self) ?? 0
+            try await db.raw(
+                """
+                UPDATE verification_codes SET attempts = attempts + 1
+                WHERE id = \(bind: id) AND attempts < \(bind: maxAttempts) AND expires_at > \(bind: now)
+                RETURNING code_hash
+                """
+            ).first()?.string("code_hash")
+        }
+    }
+
+    public func consumeVerificationCode(id: String, codeHash: String) async throws -> Bool {
+        try await write { db in
+            try await db.raw(
+                "DELETE FROM verification_codes WHERE id = \(bind: id) AND code_hash = \(bind: codeHash) RETURNING id"
+            ).first() != nil
         }
     }
 

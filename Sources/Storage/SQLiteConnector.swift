@@ -10,6 +10,9 @@ import SQLiteNIO
 /// SQLite in WAL mode: several reader connections run in parallel, and one writer connection serialises writes
 /// (SQLite allows one writer at a time anyway; queueing in-process avoids SQLITE_BUSY storms).
 ///
+/// Queries are never logged, at any level: their bound values include national IDs, password hashes, e-mail
+/// addresses and token hashes (SQLiteKit would log them with the query at debug level).
+///
 /// `@unchecked Sendable`: AsyncKit's pools guard their state with an internal lock but predate `Sendable`.
 public final class SQLiteConnector: DatabaseConnector, @unchecked Sendable {
     private let readers: EventLoopGroupConnectionPool<TunedSQLiteSource>
@@ -35,19 +38,19 @@ public final class SQLiteConnector: DatabaseConnector, @unchecked Sendable {
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let connection = try await readers.requestConnection(logger: logger).get()
         defer { readers.releaseConnection(connection, logger: logger) }
-        return try await body(connection.sql())
+        return try await body(connection.sql(queryLogLevel: nil))
     }
 
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let connection = try await writer.requestConnection(logger: logger).get()
         defer { writer.releaseConnection(connection, logger: logger) }
-        return try await body(connection.sql())
+        return try await body(connection.sql(queryLogLevel: nil))
     }
 
     public func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
         let connection = try await writer.requestConnection(logger: logger).get()
         defer { writer.releaseConnection(connection, logger: logger) }
-        let database = connection.sql()
+        let database = connection.sql(queryLogLevel: nil)
         try await database.raw("BEGIN IMMEDIATE").run()
         do {
             let result = try await body(database)

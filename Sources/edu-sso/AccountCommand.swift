@@ -61,8 +61,10 @@ struct AccountCommand: AsyncParsableCommand {
                     title: title, createdAt: now, updatedAt: now)
                 do {
                     try await store.insertAccount(account)
-                } catch DatabaseError.conflict {
+                } catch AccountConflict.usernameTaken {
                     throw ValidationError("The account name '\(username)' is taken.")
+                } catch AccountConflict.nationalIDHasActiveAccount {
+                    throw ValidationError("That national ID already has an active account.")
                 }
                 print("Created \(account.address) (sub \(account.id)).")
             }

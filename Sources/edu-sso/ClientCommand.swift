@@ -26,6 +26,18 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(name: .customLong("id-token-alg"), help: "RS256 or ES256.") var idTokenAlg: String = "RS256"
         @Flag(name: .customLong("no-pkce"), help: "Let this confidential legacy app skip PKCE.") var noPKCE = false
         @Flag(name: .customLong("skip-consent"), help: "First-party app: no consent page.") var skipConsent = false
+        @Option(
+            help: """
+                How guid is formed: keyed (default; HMAC under a server secret) or moe-sha256 (the MOE's unkeyed \
+                SHA-256 of the national ID, which anyone can reverse: only for apps also allowed personid).
+                """)
+        var guid: String = Client.GUIDFormat.keyed.rawValue
+        @Flag(name: .customLong("may-introspect"), help: "A resource server: may introspect tokens issued to other apps.")
+        var mayIntrospect = false
+
+        var allowedScopes: [String] {
+            scopes.map { Scope.parse($0.replacingOccurrences(of: ",", with: " ")) } ?? Scope.defaultAllowed
+        }
 
         func validate() throws {
             guard id.range(of: "^[A-Za-z0-9._-]{3,64}$", options: .regularExpression) != nil else {
@@ -43,6 +55,20 @@ struct ClientCommand: AsyncParsableCommand {
             }
             guard SigningKey.Algorithm(rawValue: idTokenAlg) != nil else { throw ValidationError("--id-token-alg must be RS256 or ES256.") }
             if type == "public" && secret != nil { throw ValidationError("Public clients have no secret.") }
+            // A confidential app must prove who it is; `none` is for apps that cannot keep a secret.
+            if type == "confidential" && authMethod == Client.AuthMethod.none.rawValue {
+                throw ValidationError("A confidential client needs a real --auth-method; 'none' is for --type public.")
+            }
+            if type == "public", let authMethod, authMethod != Client.AuthMethod.none.rawValue {
+                throw ValidationError("A public client cannot authenticate; its --auth-method is 'none'.")
+            }
+            guard let format = Client.GUIDFormat(rawValue: guid) else {
+                throw ValidationError("--guid must be keyed or moe-sha256.")
+            }
+            if format == .moeSHA256 && !allowedScopes.contains("personid") {
+                throw ValidationError(
+                    "--guid moe-sha256 reveals the national ID, so it is only for apps allowed the personid scope.")
+            }
             if type == "public" && noPKCE { throw ValidationError("Public clients must use PKCE.") }
             if authMethod == "private_key_jwt" && jwksFile == nil { throw ValidationError("private_key_jwt needs --jwks-file.") }
             if let scopes {
@@ -62,9 +88,9 @@ struct ClientCommand: AsyncParsableCommand {
                 let client = Client(
                     id: id, name: name, secretHash: plainSecret.map(Secrets.hash), redirectURIs: redirectURIs,
                     postLogoutRedirectURIs: postLogoutRedirectURIs,
-                    allowedScopes: scopes.map { Scope.parse($0.replacingOccurrences(of: ",", with: " ")) } ?? Scope.defaultAllowed,
-                    kind: kind, authMethod: method, idTokenAlg: idTokenAlg, requirePKCE: !noPKCE, skipConsent: skipConsent,
-                    jwks: jwks, createdAt: Clock.system.now())
+                    allowedScopes: allowedScopes, kind: kind, authMethod: method, idTokenAlg: idTokenAlg,
+                    requirePKCE: !noPKCE, skipConsent: skipConsent, jwks: jwks, createdAt: Clock.system.now(),
+                    guidFormat: Client.GUIDFormat(rawValue: guid)!, introspectsAllTokens: mayIntrospect)
                 try await store.saveClient(client)
                 print("Registered client \(id).")
                 if let plainSecret, secret == nil {

@@ -3,6 +3,12 @@ import Foundation
 import OIDC
 import Web
 
+private func openKeys(_ config: AppConfig) async throws -> KeyManager {
+    try await KeyManager.open(
+        store: FileKeyStore(directory: URL(fileURLWithPath: config.keysDir)), preactivation: config.keyPreactivationHours * 3600,
+        retirementOverlap: config.keyRetirementHours * 3600)
+}
+
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Inspect and rotate the signing keys.", subcommands: [List.self, Rotate.self])
@@ -12,14 +18,15 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let config = try options.load()
-            let manager = try await KeyManager.open(
-                store: FileKeyStore(directory: URL(fileURLWithPath: config.keysDir)),
-                retirementOverlap: config.keyRetirementHours * 3600)
+            let manager = try await openKeys(try options.load())
+            let now = Clock.system.now()
+            func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
             for key in manager.snapshot.keys {
-                let created = Date(timeIntervalSince1970: TimeInterval(key.createdAt))
-                let state = key.retiresAt.map { "retiring until \(Date(timeIntervalSince1970: TimeInterval($0)))" } ?? "active"
-                print("\(key.alg.rawValue)\t\(key.kid)\tcreated \(created)\t\(state)")
+                let state =
+                    if key.activation > now { "published, signs from \(date(key.activation))" }
+                    else if manager.snapshot.signingKey(key.alg, at: now)?.kid == key.kid { "signing" }
+                    else { "verifying only, leaves the JWKS at \(key.retiresAt.map(date).map { "\($0)" } ?? "-")" }
+                print("\(key.alg.rawValue)\t\(key.kid)\tcreated \(date(key.createdAt))\t\(state)")
             }
         }
     }
@@ -29,19 +36,19 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Add a new active key; the old one stays published until its retirement time.")
         @OptionGroup var options: ConfigOptions
         @Option(help: "Rotate only this algorithm (RS256 or ES256).") var alg: String?
+        @Flag(help: "Sign with the new key at once (a compromised key) instead of after key_preactivation_hours.")
+        var immediately = false
 
         func validate() throws {
             if let alg, SigningKey.Algorithm(rawValue: alg) == nil { throw ValidationError("--alg must be RS256 or ES256.") }
         }
 
         func run() async throws {
-            let config = try options.load()
-            let manager = try await KeyManager.open(
-                store: FileKeyStore(directory: URL(fileURLWithPath: config.keysDir)),
-                retirementOverlap: config.keyRetirementHours * 3600)
+            let manager = try await openKeys(try options.load())
             let algorithms = alg.flatMap(SigningKey.Algorithm.init(rawValue:)).map { [$0] } ?? SigningKey.Algorithm.allCases
-            for key in try await manager.rotate(algorithms) {
-                print("New active \(key.alg.rawValue) key \(key.kid).")
+            for key in try await manager.rotate(algorithms, immediately: immediately) {
+                let activation = Date(timeIntervalSince1970: TimeInterval(key.activation))
+                print("New \(key.alg.rawValue) key \(key.kid): published now, signs from \(activation).")
             }
             print("Running servers pick the new keys up at their next maintenance run (purge_interval_seconds).")
         }

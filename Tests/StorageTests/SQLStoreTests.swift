@@ -32,43 +32,76 @@ import Testing
         }
     }
 
-    @Test func codesRedeemExactlyOnce() async throws {
+    /// A live grant `id`, made the way production makes grants: by redeeming a code.
+    func makeGrant(_ store: SQLStore, id: String) async throws {
+        try await store.saveCode(
+            AuthorizationCode(
+                codeHash: "code-" + id, grantID: id, clientID: "c", redirectURI: "https://a/cb", scopes: ["openid"],
+                nonce: nil, codeChallenge: nil, authentication: authentication, expiresAt: 100))
+        _ = try await store.redeemCode(hash: "code-" + id, now: 1)
+    }
+
+    func refreshRecord(_ hash: String, grant: String = "g", expiresAt: Int64 = 100) -> RefreshTokenRecord {
+        RefreshTokenRecord(tokenHash: hash, grantID: grant, clientID: "c", parentHash: nil, issuedAt: 0, expiresAt: expiresAt)
+    }
+
+    @Test func codesRedeemExactlyOnceAndCreateTheirGrantAtomically() async throws {
         try await withStore { (store: SQLStore) async throws in
-            let code = AuthorizationCode(
-                codeHash: "h1", grantID: "g1", clientID: "c", redirectURI: "https://a/cb", scopes: ["openid"], nonce: "n",
-                codeChallenge: nil, authentication: authentication, expiresAt: 100)
-            try await store.saveCode(code)
-            let results = try await withThrowingTaskGroup(of: CodeRedemption.self) { group in
-                for _ in 0..<8 { group.addTask { try await store.redeemCode(hash: "h1", now: 50) } }
-                return try await group.reduce(into: [CodeRedemption]()) { $0.append($1) }
+            for round in 0..<10 {
+                let code = AuthorizationCode(
+                    codeHash: "h\(round)", grantID: "g\(round)", clientID: "c", redirectURI: "https://a/cb", scopes: ["openid"],
+                    nonce: "n", codeChallenge: nil, authentication: authentication, expiresAt: 100)
+                try await store.saveCode(code)
+                let results = try await withThrowingTaskGroup(of: CodeRedemption.self) { group in
+                    for _ in 0..<8 { group.addTask { try await store.redeemCode(hash: "h\(round)", now: 50) } }
+                    return try await group.reduce(into: [CodeRedemption]()) { $0.append($1) }
+                }
+                #expect(results.filter { if case .redeemed = $0 { true } else { false } }.count == 1)
+                #expect(results.filter { if case .alreadyUsed = $0 { true } else { false } }.count == 7)
+                // Whoever lost the race finds the grant already there, so a replay can always revoke it.
+                #expect(try await store.grant(id: "g\(round)")?.createdAt == 50)
             }
-            #expect(results.filter { if case .redeemed = $0 { true } else { false } }.count == 1)
-            #expect(results.filter { if case .alreadyUsed = $0 { true } else { false } }.count == 7)
             #expect(try await store.redeemCode(hash: "missing", now: 50) == .unknown)
         }
     }
 
-    @Test func refreshTokensRotateOnceAndRetryOnce() async throws {
+    @Test func concurrentRotationsOfOneRefreshTokenLeaveOneSuccessor() async throws {
         try await withStore { (store: SQLStore) async throws in
-            try await store.saveRefreshToken(
-                RefreshTokenRecord(tokenHash: "r1", grantID: "g", clientID: "c", parentHash: nil, issuedAt: 0, expiresAt: 100))
-            #expect(try await store.markRotated(hash: "r1", at: 5))
-            #expect(!(try await store.markRotated(hash: "r1", at: 6)))
-            #expect(try await store.refreshToken(hash: "r1")?.rotatedAt == 5)
-            #expect(try await store.markRetried(hash: "r1"))
-            #expect(!(try await store.markRetried(hash: "r1")))
+            try await makeGrant(store, id: "g")
+            for round in 0..<10 {
+                #expect(try await store.saveRefreshToken(refreshRecord("r\(round)")))
+                let wins = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for racer in 0..<8 {
+                        group.addTask {
+                            var successor = refreshRecord("r\(round)-next\(racer)")
+                            successor.parentHash = "r\(round)"
+                            return try await store.rotateRefreshToken(hash: "r\(round)", at: 5, replacement: successor)
+                        }
+                    }
+                    return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+                }
+                #expect(wins == 1)
+                var stored = 0
+                for racer in 0..<8 where try await store.refreshToken(hash: "r\(round)-next\(racer)") != nil { stored += 1 }
+                #expect(stored == 1)
+                #expect(try await store.refreshToken(hash: "r\(round)")?.rotatedAt == 5)
+            }
         }
     }
 
-    @Test func revokingAGrantDropsItsRefreshTokens() async throws {
+    @Test func aRevokedGrantTakesNoNewRefreshTokens() async throws {
         try await withStore { (store: SQLStore) async throws in
-            try await store.saveGrant(
-                Grant(id: "g", clientID: "c", scopes: ["openid"], authentication: authentication, nonce: nil, createdAt: 0))
-            try await store.saveRefreshToken(
-                RefreshTokenRecord(tokenHash: "r", grantID: "g", clientID: "c", parentHash: nil, issuedAt: 0, expiresAt: 100))
+            try await makeGrant(store, id: "g")
+            #expect(try await store.saveRefreshToken(refreshRecord("r")))
             try await store.revokeGrant(id: "g", at: 7)
             #expect(try await store.grant(id: "g")?.revokedAt == 7)
             #expect(try await store.refreshToken(hash: "r") == nil)
+            // A response built while a replay revoked the grant cannot leave a usable refresh token behind.
+            #expect(!(try await store.saveRefreshToken(refreshRecord("late"))))
+            #expect(try await store.refreshToken(hash: "late") == nil)
+            var successor = refreshRecord("r2")
+            successor.parentHash = "r"
+            #expect(!(try await store.rotateRefreshToken(hash: "r", at: 8, replacement: successor)))
         }
     }
 
@@ -84,10 +117,66 @@ import Testing
         try await withStore { (store: SQLStore) async throws in
             let account = Account(id: "a1", username: "student.one", passwordHash: "x", name: "甲", createdAt: 0, updatedAt: 0)
             try await store.insertAccount(account)
-            await #expect(throws: DatabaseError.self) {
+            await #expect(throws: AccountConflict.usernameTaken) {
                 try await store.insertAccount(Account(id: "a2", username: "student.one", passwordHash: "x", name: "乙", createdAt: 0, updatedAt: 0))
             }
             #expect(try await store.account(username: "student.one")?.id == "a1")
+        }
+    }
+
+    @Test func oneActiveAccountPerNationalIDHoldsUnderConcurrentInserts() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            for round in 0..<5 {
+                let nationalID = NationalID.make(letter: "A", sexDigit: 1, serial: round)
+                let outcomes = await withTaskGroup(of: Bool.self) { group in
+                    for racer in 0..<8 {
+                        group.addTask {
+                            do {
+                                try await store.insertAccount(
+                                    Account(
+                                        id: "a\(round)-\(racer)", username: "s\(round)x\(racer)", passwordHash: "x", name: "甲",
+                                        nationalID: nationalID, createdAt: 0, updatedAt: 0))
+                                return true
+                            } catch {
+                                #expect(error as? AccountConflict == .nationalIDHasActiveAccount)
+                                return false
+                            }
+                        }
+                    }
+                    return await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+                }
+                #expect(outcomes == 1)
+            }
+            // A disabled account does not hold the ID, and enabling it again cannot make a second active one.
+            let id = NationalID.make(letter: "B", sexDigit: 2, serial: 77)
+            var old = Account(id: "old", username: "old.one", passwordHash: "x", name: "舊", nationalID: id, status: .disabled, createdAt: 0, updatedAt: 0)
+            try await store.insertAccount(old)
+            try await store.insertAccount(Account(id: "new", username: "new.one", passwordHash: "x", name: "新", nationalID: id, createdAt: 0, updatedAt: 0))
+            old.status = .active
+            await #expect(throws: AccountConflict.nationalIDHasActiveAccount) { try await store.updateAccount(old) }
+            #expect(try await store.account(id: "old")?.status == .disabled)
+        }
+    }
+
+    @Test func parallelGuessesCannotExceedTheAttemptLimit() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            try await store.saveVerificationCode(
+                VerificationCode(id: "v", accountID: "a", purpose: .changeEmail, target: "x@example.com", codeHash: "hash", expiresAt: 100))
+            let granted = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<40 { group.addTask { try await store.claimVerificationAttempt(id: "v", now: 10, maxAttempts: 5) != nil } }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(granted == 5)
+            #expect(try await store.verificationCodes(accountID: "a").first?.attempts == 5)
+            // A code is consumed once, however many right answers arrive together.
+            try await store.saveVerificationCode(
+                VerificationCode(id: "w", accountID: "b", purpose: .changeMobile, target: "0912345678", codeHash: "h2", expiresAt: 100))
+            let consumed = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.consumeVerificationCode(id: "w", codeHash: "h2") } }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(consumed == 1)
+            #expect(try await store.claimVerificationAttempt(id: "x", now: 10, maxAttempts: 5) == nil)
         }
     }
 
@@ -108,10 +197,9 @@ import Testing
 
     @Test func purgeRemovesExpiredState() async throws {
         try await withStore { (store: SQLStore) async throws in
-            try await store.saveRefreshToken(
-                RefreshTokenRecord(tokenHash: "old", grantID: "g", clientID: "c", parentHash: nil, issuedAt: 0, expiresAt: 10))
-            try await store.saveRefreshToken(
-                RefreshTokenRecord(tokenHash: "new", grantID: "g", clientID: "c", parentHash: nil, issuedAt: 0, expiresAt: 10_000))
+            try await makeGrant(store, id: "g")
+            #expect(try await store.saveRefreshToken(refreshRecord("old", expiresAt: 10)))
+            #expect(try await store.saveRefreshToken(refreshRecord("new", expiresAt: 10_000)))
             let removed = try await store.purgeExpired(.init(now: 100, recordRetention: 1000, grantLifetime: 1000))
             #expect(removed["refresh_tokens"] == 1)
             #expect(try await store.refreshToken(hash: "new") != nil)

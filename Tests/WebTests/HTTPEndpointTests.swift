@@ -17,6 +17,7 @@ import Testing
         config.keysDir = directory.appendingPathComponent("keys").path
         config.passwordMemoryKiB = 8 * 1024
         config.passwordIterations = 1
+        config.development = true
         let built = try await buildApplication(config)
         defer { try? FileManager.default.removeItem(at: directory) }
         try await built.application.test(.live) { client in try await body(client, built) }
@@ -82,7 +83,8 @@ import Testing
             try AppConfig(values: ["issuer": "https://sso.example.edu.tw", "captcha_test_code": "123"])
         }
         #expect(throws: ConfigError.self) { try AppConfig(values: ["captcha_test_code": "12a"]) }
-        #expect((try? AppConfig(values: ["captcha_test_code": "123"]))?.captchaTestCode == "123")
+        #expect(throws: ConfigError.self) { try AppConfig(values: ["captcha_test_code": "123"]) }
+        #expect((try? AppConfig(values: ["captcha_test_code": "123", "development": "true"]))?.captchaTestCode == "123")
     }
 
     @Test func unknownKeysAndBadValuesAreErrors() {

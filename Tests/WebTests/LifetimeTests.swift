@@ -24,6 +24,7 @@ import Testing
         config.passwordMemoryKiB = 8 * 1024
         config.passwordIterations = 1
         config.readCacheMs = 0
+        config.development = true
         let time = ManualClock()
         let built = try await buildApplication(config, clock: time.clock)
         do {
@@ -84,17 +85,44 @@ import Testing
         }
     }
 
-    @Test func keysRotateOnScheduleAndRetire() async throws {
-        try await withServices { services, _, time in
-            let first = services.keys.snapshot.activeKID[.rs256]
+    @Test func newKeysArePublishedBeforeTheySignAndRetireAfterTheOverlap() async throws {
+        try await withServices { services, demo, time in
+            let keys = services.keys
+            func signer() async throws -> String? {
+                let (request, authentication) = try await codeRequest(services, demo)
+                let tokens = try await exchange(services, demo, code: try await services.tokens.issueCode(for: request, authentication: authentication))
+                return try JWTHeaderPeek.kid(of: tokens.accessToken)
+            }
+            let first = try #require(keys.snapshot.signingKey(.rs256, at: services.clock.now())?.kid)
+            #expect(try await signer() == first)
             time.advance(services.config.keyRotationDays * 86400)
             try await MaintenanceService(services: services).runOnce()
-            let second = services.keys.snapshot.activeKID[.rs256]
-            #expect(first != second)
-            #expect(services.keys.snapshot.keys.contains { $0.kid == first && $0.retiresAt != nil })
-            time.advance(services.config.keyRetirementHours * 3600 + 1)
+            let second = try #require(keys.snapshot.keys.first { $0.alg == .rs256 && $0.kid != first })
+            // Published at once, but apps that cached the JWKS a moment ago must not meet its kid yet.
+            #expect(keys.snapshot.jwksJSON.range(of: Data(second.kid.utf8)) != nil)
+            #expect(try await signer() == first)
+            time.advance(services.config.keyPreactivationHours * 3600 - 1)
+            #expect(try await signer() == first)
+            time.advance(1)
+            #expect(try await signer() == second.kid)
+            // The old key stays published for the retirement overlap after its successor took over.
+            time.advance(services.config.keyRetirementHours * 3600 - 1)
             try await MaintenanceService(services: services).runOnce()
-            #expect(!services.keys.snapshot.keys.contains { $0.kid == first })
+            #expect(keys.snapshot.keys.contains { $0.kid == first })
+            time.advance(2)
+            try await MaintenanceService(services: services).runOnce()
+            #expect(!keys.snapshot.keys.contains { $0.kid == first })
         }
+    }
+}
+
+/// Reads the `kid` of a compact JWS without verifying it (the tests only ask which key signed).
+enum JWTHeaderPeek {
+    static func kid(of token: String) throws -> String? {
+        var header = String(token.split(separator: ".").first ?? "").replacingOccurrences(of: "-", with: "+")
+            .replacingOccurrences(of: "_", with: "/")
+        while header.count % 4 != 0 { header += "=" }
+        let json = try JSONSerialization.jsonObject(with: Data(base64Encoded: header) ?? Data()) as? [String: Any]
+        return json?["kid"] as? String
     }
 }

@@ -14,19 +14,24 @@ public struct Account: Sendable, Codable, Equatable {
     public var email: String?
     public var emailVerified: Bool
     public var mobile: String?
+    /// Whether the student proved the mobile number with a code sent to it.
+    public var mobileVerified: Bool
     /// National ID or residence ID. Released only through the `personid` API; never logged.
     public var nationalID: String?
     public var school: SchoolEnrolment?
     /// "學生" or "教師": apps branch on `titles[0].titles[0]`.
     public var title: String
     public var status: Status
+    /// The personal-data consent given when the account was applied for (nil for accounts made by operators).
+    public var personalDataConsent: PersonalDataConsent?
     public var createdAt: Int64
     public var updatedAt: Int64
 
     public init(
         id: String, username: String, passwordHash: String, name: String, email: String? = nil,
-        emailVerified: Bool = false, mobile: String? = nil, nationalID: String? = nil, school: SchoolEnrolment? = nil,
-        title: String = "學生", status: Status = .active, createdAt: Int64, updatedAt: Int64
+        emailVerified: Bool = false, mobile: String? = nil, mobileVerified: Bool = false, nationalID: String? = nil, school: SchoolEnrolment? = nil,
+        title: String = "學生", status: Status = .active, personalDataConsent: PersonalDataConsent? = nil,
+        createdAt: Int64, updatedAt: Int64
     ) {
         self.id = id
         self.username = username
@@ -35,10 +40,12 @@ public struct Account: Sendable, Codable, Equatable {
         self.email = email
         self.emailVerified = emailVerified
         self.mobile = mobile
+        self.mobileVerified = mobileVerified
         self.nationalID = nationalID
         self.school = school
         self.title = title
         self.status = status
+        self.personalDataConsent = personalDataConsent
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

@@ -1,10 +1,19 @@
 /// Storage the identity domain needs; implemented once in module Storage.
 
+/// Why an account could not be stored: the database enforces both rules, so they hold under concurrent requests.
+public enum AccountConflict: Error, Sendable, Equatable {
+    case usernameTaken
+    /// The registry record (national ID) already has an active account.
+    case nationalIDHasActiveAccount
+}
+
 public protocol AccountStore: Sendable {
     func account(id: String) async throws -> Account?
     func account(username: String) async throws -> Account?
-    /// Fails if the username is taken.
+    /// Throws `AccountConflict` when the username is taken or the national ID already has an active account.
     func insertAccount(_ account: Account) async throws
+    /// Throws `AccountConflict.nationalIDHasActiveAccount` when enabling an account would make a second active
+    /// account for one national ID.
     func updateAccount(_ account: Account) async throws
 }
 

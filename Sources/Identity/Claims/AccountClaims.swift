@@ -6,17 +6,24 @@ import OIDC
 /// payloads (profile, eduinfo, personid, guid).
 public struct AccountClaims: ClaimsSource {
     private let accounts: any AccountStore
+    /// The server secret `guid` is keyed with (see `guid(of:for:)`).
+    private let guidKey: SymmetricKey
 
-    public init(accounts: any AccountStore) {
+    public init(accounts: any AccountStore, guidKey: SymmetricKey) {
         self.accounts = accounts
+        self.guidKey = guidKey
     }
 
-    public func claims(for subject: String, scopes: [String]) async throws -> [String: JSONValue]? {
+    public func claims(for subject: String, scopes: [String], client: Client) async throws -> [String: JSONValue]? {
         guard let account = try await accounts.account(id: subject), account.status == .active else { return nil }
-        return Self.claims(of: account, scopes: scopes)
+        return claims(of: account, scopes: scopes, client: client)
     }
 
-    public static func claims(of account: Account, scopes: [String]) -> [String: JSONValue] {
+    public func mayUseTokens(subject: String) async throws -> Bool {
+        try await accounts.account(id: subject)?.status == .active
+    }
+
+    public func claims(of account: Account, scopes: [String], client: Client) -> [String: JSONValue] {
         var claims: [String: JSONValue] = ["sub": .string(account.id)]
         let granted = Set(scopes)
         if granted.contains("profile") {
@@ -28,19 +35,22 @@ public struct AccountClaims: ClaimsSource {
         if granted.contains("email") {
             // The education cloud address is the account's e-mail, as the MOE service releases it.
             claims["email"] = .string(account.address)
+            // The address is the account's own mailbox on mail.edu.tw, issued by this service with the account:
+            // there is nothing left to prove. (The backup address is not released as `email`.)
             claims["email_verified"] = true
         }
         if granted.contains("phone"), let mobile = account.mobile {
             claims["phone_number"] = .string(Self.internationalMobile(mobile))
-            claims["phone_number_verified"] = false
+            // True only once the student proved the number with a code sent to it.
+            claims["phone_number_verified"] = .bool(account.mobileVerified)
         }
         if granted.contains("eduinfo") {
-            for (name, value) in eduinfo(of: account) where name != "sub" { claims[name] = value }
+            for (name, value) in Self.eduinfo(of: account) where name != "sub" { claims[name] = value }
         }
         if granted.contains("educloudroles") {
             claims["educloudroles"] = .array([.string(account.title)])
         }
-        if granted.contains("guid"), let guid = guid(of: account) {
+        if granted.contains("guid"), let guid = guid(of: account, for: client) {
             claims["guid"] = .string(guid)
         }
         return claims
@@ -77,9 +87,18 @@ public struct AccountClaims: ClaimsSource {
         return profile
     }
 
-    /// Hex SHA-256 of the national ID: a stable identifier shared across apps that reveals nothing by itself.
-    public static func guid(of account: Account) -> String? {
-        account.nationalID.map { SHA256.hash(data: Data($0.uppercased().utf8)).hexString }
+    /// A stable identifier shared across apps, 64 hex characters. By default an HMAC-SHA-256 of the national ID
+    /// under a server secret: with only about 10⁹ valid IDs an unkeyed hash is reversed in seconds, so only the
+    /// key makes it reveal nothing. Apps registered for the MOE's unkeyed form (and allowed `personid` anyway)
+    /// get plain SHA-256.
+    public func guid(of account: Account, for client: Client) -> String? {
+        guard let nationalID = account.nationalID?.uppercased() else { return nil }
+        switch client.guidFormat {
+        case .keyed:
+            return HMAC<SHA256>.authenticationCode(for: Data(nationalID.utf8), using: guidKey).hexString
+        case .moeSHA256:
+            return SHA256.hash(data: Data(nationalID.utf8)).hexString
+        }
     }
 
     /// 0912345678 → +886912345678 (E.164, as OIDC's phone_number asks).

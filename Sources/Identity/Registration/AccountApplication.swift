@@ -71,10 +71,12 @@ public struct AccountApplication: Sendable {
         return "s" + Secrets.randomToken(bytes: 8).lowercased().filter { $0.isLetter || $0.isNumber }.prefix(12)
     }
 
-    /// Step 8 → 9: creates the account. Uniqueness is checked again: time has passed since step 7.
+    /// Step 8 → 9: creates the account. Uniqueness is checked again (time has passed since step 7), and the
+    /// database enforces it once more, so two applications racing for one registry record cannot both win.
     public func create(_ registration: Registration) async throws -> Result<Account, Problem> {
-        guard let record = registration.record, let username = registration.username,
-            let passwordHash = registration.passwordHash, let school = directory.school(record.school)
+        guard registration.canShow(.summary), let record = registration.record, let username = registration.username,
+            let passwordHash = registration.passwordHash, let consent = registration.consent,
+            let school = directory.school(record.school)
         else { return .failure(.noRegistryMatch) }
         if try await lookup.activeAccountExists(nationalID: record.nationalID) { return .failure(.alreadyHasAccount) }
         if try await accounts.account(username: username) != nil { return .failure(.usernameTaken) }
@@ -87,8 +89,15 @@ public struct AccountApplication: Sendable {
         let account = Account(
             id: Secrets.randomToken(bytes: 16), username: username, passwordHash: passwordHash, name: record.name,
             email: registration.email, mobile: registration.mobile, nationalID: record.nationalID,
-            school: record.enrolment(schoolName: school.name), title: "學生", createdAt: now, updatedAt: now)
-        try await accounts.insertAccount(account)
+            school: record.enrolment(schoolName: school.name), title: "學生", personalDataConsent: consent,
+            createdAt: now, updatedAt: now)
+        do {
+            try await accounts.insertAccount(account)
+        } catch AccountConflict.usernameTaken {
+            return .failure(.usernameTaken)
+        } catch AccountConflict.nationalIDHasActiveAccount {
+            return .failure(.alreadyHasAccount)
+        }
         return .success(account)
     }
 }

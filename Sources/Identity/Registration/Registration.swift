@@ -39,7 +39,11 @@ public struct Registration: Sendable, Codable, Equatable {
     public var mobile: String?
     /// Argon2id hash of the chosen password: the password itself is never stored, not even here.
     public var passwordHash: String?
+    /// The personal-data consent of step 6, with the version of the text agreed to.
+    public var consent: PersonalDataConsent?
     public var expiresAt: Int64
+    /// The steps submitted in this application (stored optional: applications saved before it existed decode).
+    private var submitted: Set<Step>?
 
     public init(id: String, browserHash: String, expiresAt: Int64) {
         self.id = id
@@ -66,17 +70,50 @@ public struct Registration: Sendable, Codable, Equatable {
         }
     }
 
-    /// Whether the data a step needs has been gathered (guards against jumping ahead by URL).
+    /// Whether `step` was submitted in this application.
+    public func hasCompleted(_ step: Step) -> Bool { submitted?.contains(step) ?? false }
+
+    /// Records that `step` was submitted. When what it decides changed (another school, another registry
+    /// record, consent withdrawn), every later step must be done again.
+    public mutating func complete(_ step: Step, changedLaterSteps: Bool = false) {
+        if changedLaterSteps { reopen(after: step) }
+        submitted = (submitted ?? []).union([step])
+    }
+
+    /// Forgets the submissions of every step after `step`.
+    public mutating func reopen(after step: Step) {
+        let order = Step.allCases
+        guard let index = order.firstIndex(of: step) else { return }
+        submitted = (submitted ?? []).subtracting(order[(index + 1)...])
+        if index < order.firstIndex(of: .consent)! { consent = nil }
+    }
+
+    /// Whether `target` may be shown or submitted: every step before it was completed in this application, and
+    /// the data it needs is there. Nothing can be reached by URL or by a forged POST without its predecessors.
     public func canShow(_ target: Step) -> Bool {
+        let order = Step.allCases
+        let index = order.firstIndex(of: target)!
+        guard order[..<index].allSatisfy({ $0 == .identity || hasCompleted($0) }) else { return false }
         switch target {
-        case .identity, .school: true
-        case .method: school != nil
-        case .personal: school != nil
-        case .confirm, .consent: record != nil
-        case .account: record != nil && step != .confirm && step != .personal
-        case .summary: passwordHash != nil && username != nil
-        case .done: step == .done
+        case .identity, .school: return true
+        case .method, .personal: return school != nil
+        case .confirm: return record != nil
+        case .consent: return record != nil
+        case .account: return record != nil && consent != nil
+        case .summary: return record != nil && consent != nil && passwordHash != nil && username != nil
+        case .done: return step == .done
         }
+    }
+}
+
+/// Agreement to the 個資蒐集告知聲明 (manual 壹.2 step 6): which text, and when.
+public struct PersonalDataConsent: Sendable, Codable, Equatable {
+    public var textVersion: String
+    public var at: Int64
+
+    public init(textVersion: String, at: Int64) {
+        self.textVersion = textVersion
+        self.at = at
     }
 }
 

@@ -6,8 +6,10 @@ public enum DemoRegistry {
     static let givenFirst = Array("家宇承冠柏品彥宥子怡欣雅思佳語詩婉宜俊志庭")
     static let givenSecond = Array("翔豪恩宏廷軒睿瑜涵婷萱妤安蓁琪柔恩瑄均")
 
+    /// The seed is the installation's own (random, stored with the demo credentials): records derived from a seed
+    /// in the source could be claimed by anyone who read it.
     public static func generate(count: Int, directory: SchoolDirectory, academicYear: String = "114",
-        semester: String = "1", seed: UInt64 = 20_261_124) -> [RegistryRecord]
+        semester: String = "1", seed: UInt64) -> [RegistryRecord]
     {
         var random = SplitMix64(seed: seed)
         let letters = Dictionary(directory.counties.map { ($0.name, Character($0.letter)) }, uniquingKeysWith: { a, _ in a })

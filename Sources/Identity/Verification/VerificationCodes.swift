@@ -34,8 +34,11 @@ public struct VerificationCode: Sendable, Codable, Equatable {
 public protocol VerificationCodeStore: Sendable {
     func saveVerificationCode(_ code: VerificationCode) async throws
     func verificationCodes(accountID: String) async throws -> [VerificationCode]
-    /// Counts one more attempt; returns the new count.
-    func countVerificationAttempt(id: String) async throws -> Int
+    /// Atomically spends one attempt on a live code: returns its hash when the attempt was granted, nil when the
+    /// code is gone, expired or out of attempts. Concurrent guesses can never spend more than `maxAttempts`.
+    func claimVerificationAttempt(id: String, now: Int64, maxAttempts: Int) async throws -> String?
+    /// Deletes the code if it still has this hash; true for exactly one of several concurrent callers.
+    func consumeVerificationCode(id: String, codeHash: String) async throws -> Bool
     func deleteVerificationCodes(accountID: String) async throws
 }
 
@@ -68,14 +71,15 @@ public struct VerificationCodes: Sendable {
         }
     }
 
-    /// Checks `answer` against the pending code; a wrong answer uses up one attempt.
+    /// Checks `answer` against the pending code. Every check spends an attempt before it compares (so parallel
+    /// guesses cannot exceed the limit), and a right answer consumes the code (so it works once).
     public func check(_ code: VerificationCode, answer: String) async throws -> Bool {
-        guard code.expiresAt > clock.now(), code.attempts < Self.maxAttempts else { return false }
-        if Secrets.constantTimeEquals(Self.hash(answer.trimmingSpaces(), accountID: code.accountID), code.codeHash) {
-            return true
+        guard let storedHash = try await store.claimVerificationAttempt(id: code.id, now: clock.now(), maxAttempts: Self.maxAttempts)
+        else { return false }
+        guard Secrets.constantTimeEquals(Self.hash(answer.trimmingSpaces(), accountID: code.accountID), storedHash) else {
+            return false
         }
-        _ = try await store.countVerificationAttempt(id: code.id)
-        return false
+        return try await store.consumeVerificationCode(id: code.id, codeHash: storedHash)
     }
 
     public func clear(accountID: String) async throws {

@@ -38,7 +38,7 @@ public struct AuthorizationRequestValidator: Sendable {
             request.maxAge = try maxAge(parameters)
             request.loginHint = try parameters.single("login_hint")
             request.uiLocales = try parameters.single("ui_locales").map(Scope.parse) ?? []
-            request.acrValues = try parameters.single("acr_values").map(Scope.parse) ?? []
+            request.acrValues = try acrValues(parameters)
             request.idTokenHintSubject = try await idTokenHint(parameters, clientID: client.id)
             return request
         } catch {
@@ -151,6 +151,18 @@ public struct AuthorizationRequestValidator: Sendable {
             throw .invalidRequest("The code_challenge is not a base64url SHA-256 value.")
         }
         return challenge
+    }
+
+    /// `acr_values` (OIDC Core §3.1.2.1): honoured when EduSSO can sign the student in at one of the requested
+    /// levels, refused with `unmet_authentication_requirements` when it cannot meet any.
+    private func acrValues(_ parameters: RequestParameters) throws(OAuthError) -> [String] {
+        let requested = try parameters.single("acr_values").map(Scope.parse) ?? []
+        guard requested.isEmpty || requested.contains(where: DiscoveryDocument.ACR.supported.contains) else {
+            throw OAuthError(
+                .unmetAuthenticationRequirements,
+                "None of the requested acr_values can be met; supported: \(DiscoveryDocument.ACR.supported.joined(separator: " ")).")
+        }
+        return requested
     }
 
     private func prompts(_ parameters: RequestParameters) throws(OAuthError) -> Set<AuthorizationRequest.Prompt> {

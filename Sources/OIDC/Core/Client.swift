@@ -7,6 +7,15 @@ public struct Client: Sendable, Codable, Equatable {
         case `public`
     }
 
+    /// How the `guid` claim is formed for this app.
+    public enum GUIDFormat: String, Sendable, Codable, CaseIterable {
+        /// HMAC-SHA-256 of the national ID under a server secret: stable across apps, not reversible without it.
+        case keyed
+        /// The MOE's published form, an unkeyed SHA-256 of the national ID. About 10⁹ IDs exist, so anyone can
+        /// reverse it: only for apps also allowed `personid`.
+        case moeSHA256 = "moe-sha256"
+    }
+
     public enum AuthMethod: String, Sendable, Codable, CaseIterable {
         case clientSecretBasic = "client_secret_basic"
         case clientSecretPost = "client_secret_post"
@@ -33,13 +42,29 @@ public struct Client: Sendable, Codable, Equatable {
     /// Back-channel logout receiver, if the app registered one.
     public var backchannelLogoutURI: String?
     public var createdAt: Int64
+    /// Stored optional so that registrations made before the setting existed still decode (as `.keyed`).
+    private var guid: GUIDFormat?
+    private var introspection: Bool?
+
+    /// How this app's `guid` is formed.
+    public var guidFormat: GUIDFormat {
+        get { guid ?? .keyed }
+        set { guid = newValue }
+    }
+
+    /// A resource server allowed to introspect tokens issued to other apps; others see only their own.
+    public var introspectsAllTokens: Bool {
+        get { introspection ?? false }
+        set { introspection = newValue }
+    }
 
     public init(
         id: String, name: String, secretHash: String?, redirectURIs: [String],
         postLogoutRedirectURIs: [String] = [], allowedScopes: [String] = Scope.defaultAllowed,
         kind: Kind = .confidential, authMethod: AuthMethod = .clientSecretBasic, idTokenAlg: String = "RS256",
         requirePKCE: Bool = true, skipConsent: Bool = false, jwks: String? = nil,
-        backchannelLogoutURI: String? = nil, createdAt: Int64
+        backchannelLogoutURI: String? = nil, createdAt: Int64, guidFormat: GUIDFormat = .keyed,
+        introspectsAllTokens: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -55,6 +80,8 @@ public struct Client: Sendable, Codable, Equatable {
         self.jwks = jwks
         self.backchannelLogoutURI = backchannelLogoutURI
         self.createdAt = createdAt
+        self.guid = guidFormat
+        self.introspection = introspectsAllTokens
     }
 
     /// PKCE is mandatory for public clients and for clients registered with require-PKCE; legacy confidential

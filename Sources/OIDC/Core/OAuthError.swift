@@ -21,6 +21,8 @@ public struct OAuthError: Error, Sendable, Equatable {
         case insufficientScope = "insufficient_scope"
         case unsupportedTokenType = "unsupported_token_type"
         case slowDown = "slow_down"
+        /// OpenID Connect Core 1.0 errata 2 §3.1.2.6: the requested authentication context cannot be met.
+        case unmetAuthenticationRequirements = "unmet_authentication_requirements"
     }
 
     public var code: Code

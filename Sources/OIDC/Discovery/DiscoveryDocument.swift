@@ -12,6 +12,17 @@ public enum DiscoveryDocument {
         public static let logout = "/oidc/v1/logout-to-go"
     }
 
+    /// How long apps may cache the JWKS (its `Cache-Control: max-age`). New keys are published at least this
+    /// long before they sign.
+    public static let jwksCacheSeconds: Int64 = 300
+
+    /// Authentication context classes EduSSO reports in `acr`: "1" is a password sign-in (single factor).
+    /// Two-factor sign-in will add "2".
+    public enum ACR {
+        public static let password = "1"
+        public static let supported = [password]
+    }
+
     public static func build(issuer: String, uiLocales: [String] = ["zh-TW", "en"]) -> [String: JSONValue] {
         let authMethods: [JSONValue] = Client.AuthMethod.allCases.map { .string($0.rawValue) }
         let endpointAuthMethods: [JSONValue] = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
@@ -26,6 +37,7 @@ public enum DiscoveryDocument {
             "end_session_endpoint": .string(issuer + Path.logout),
             "scopes_supported": .array(Scope.supported.map(JSONValue.string)),
             "claims_supported": .array(Scope.supportedClaims.map(JSONValue.string)),
+            "acr_values_supported": .array(ACR.supported.map(JSONValue.string)),
             "response_types_supported": ["code"],
             "response_modes_supported": ["query", "form_post"],
             "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],

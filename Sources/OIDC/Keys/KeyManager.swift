@@ -11,19 +11,22 @@ import Synchronization
 public struct KeySnapshot: Sendable {
     public let keys: [SigningKey]
     let collections: [JWTKeyCollection]
-    public let activeKID: [SigningKey.Algorithm: String]
     public let jwksJSON: Data
+
+    /// The key that signs for `alg` at `now`: of the keys already active, the one activated last. A key rotated
+    /// in is published first and takes over only at its activation time.
+    public func signingKey(_ alg: SigningKey.Algorithm, at now: Int64) -> SigningKey? {
+        keys.filter { $0.alg == alg && $0.activation <= now && $0.isPublished(at: now) }.max { $0.activation < $1.activation }
+    }
 
     /// A collection to sign or verify with; successive calls rotate through them.
     func collection(_ ticket: Int) -> JWTKeyCollection { collections[ticket % collections.count] }
 
     static func build(from keys: [SigningKey]) async throws -> KeySnapshot {
         let collections = (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in JWTKeyCollection() }
-        var active: [SigningKey.Algorithm: String] = [:]
         var published: [[String: String]] = []
         for key in keys {
             for collection in collections { try await key.register(in: collection) }
-            if key.retiresAt == nil { active[key.alg] = key.kid }
             var jwk = try key.publicJWK()
             jwk["kid"] = key.kid
             jwk["use"] = "sig"
@@ -31,42 +34,47 @@ public struct KeySnapshot: Sendable {
             published.append(jwk)
         }
         let jwks = try JSON.encode(["keys": published])
-        return KeySnapshot(keys: keys, collections: collections, activeKID: active, jwksJSON: jwks)
+        return KeySnapshot(keys: keys, collections: collections, jwksJSON: jwks)
     }
 }
 
 /// Owns the key ring: loads it, creates missing keys on first run, rotates on demand or on schedule, and
-/// drops keys whose retirement time has passed.
+/// drops keys whose retirement time has passed. Every change is a locked read-modify-write of the store, so nodes
+/// sharing a key folder never overwrite each other's ring.
 public final class KeyManager: Sendable {
     private let store: any KeyStore
     private let clock: Clock
-    /// How long a replaced key stays published: it must outlive every token it signed.
+    /// How long a new key is published before it signs: at least as long as apps cache the JWKS.
+    public let preactivation: Int64
+    /// How long a replaced key stays published after its successor took over: it must outlive every token it signed.
     public let retirementOverlap: Int64
     private let current: Mutex<KeySnapshot>
     private let tickets = Atomic<Int>(0)
 
-    private init(store: any KeyStore, clock: Clock, retirementOverlap: Int64, snapshot: KeySnapshot) {
+    private init(store: any KeyStore, clock: Clock, preactivation: Int64, retirementOverlap: Int64, snapshot: KeySnapshot) {
         self.store = store
         self.clock = clock
+        self.preactivation = preactivation
         self.retirementOverlap = retirementOverlap
         self.current = Mutex(snapshot)
     }
 
-    /// Loads the ring, generating an RS256 and an ES256 key when none is active.
-    public static func open(store: any KeyStore, clock: Clock = .system, retirementOverlap: Int64) async throws
-        -> KeyManager
-    {
-        var keys = try store.loadKeys()
+    /// Loads the ring, generating an RS256 and an ES256 key (active at once) when an algorithm has none.
+    public static func open(
+        store: any KeyStore, clock: Clock = .system, preactivation: Int64 = DiscoveryDocument.jwksCacheSeconds,
+        retirementOverlap: Int64
+    ) async throws -> KeyManager {
         let now = clock.now()
-        keys.removeAll { ($0.retiresAt ?? .max) <= now }
-        var changed = false
-        for alg in SigningKey.Algorithm.allCases where !keys.contains(where: { $0.alg == alg && $0.retiresAt == nil }) {
-            keys.append(try SigningKey.generate(alg, now: now))
-            changed = true
+        let keys = try store.update { ring in
+            var keys = ring.filter { $0.isPublished(at: now) }
+            for alg in SigningKey.Algorithm.allCases where !keys.contains(where: { $0.alg == alg }) {
+                keys.append(try SigningKey.generate(alg, now: now))
+            }
+            return keys
         }
-        if changed { try store.saveKeys(keys) }
         return KeyManager(
-            store: store, clock: clock, retirementOverlap: retirementOverlap, snapshot: try await .build(from: keys))
+            store: store, clock: clock, preactivation: preactivation, retirementOverlap: retirementOverlap,
+            snapshot: try await .build(from: keys))
     }
 
     public var snapshot: KeySnapshot { current.withLock { $0 } }
@@ -74,45 +82,53 @@ public final class KeyManager: Sendable {
     /// The serialised JWKS, without copying the rest of the snapshot.
     public var jwksJSON: Data { current.withLock { $0.jwksJSON } }
 
-    /// Adds a new active key per algorithm (or only `algorithms`) and retires the previous ones after the overlap.
+    /// Adds a new key per algorithm (or only `algorithms`). It is published now and signs after the
+    /// pre-activation period, or at once when `immediately` (a compromised key); the keys it replaces stay
+    /// published until `retirementOverlap` after it took over.
     @discardableResult
-    public func rotate(_ algorithms: [SigningKey.Algorithm] = SigningKey.Algorithm.allCases) async throws -> [SigningKey] {
+    public func rotate(_ algorithms: [SigningKey.Algorithm] = SigningKey.Algorithm.allCases, immediately: Bool = false)
+        async throws -> [SigningKey]
+    {
+        try await rotate(algorithms, immediately: immediately, ifNewestOlderThan: nil)
+    }
+
+    /// Rotation, deciding which algorithms are due inside the locked update: two nodes finding the same key due
+    /// at the same time rotate it once.
+    @discardableResult
+    private func rotate(_ algorithms: [SigningKey.Algorithm], immediately: Bool, ifNewestOlderThan interval: Int64?)
+        async throws -> [SigningKey]
+    {
         let now = clock.now()
-        var keys = snapshot.keys.filter { ($0.retiresAt ?? .max) > now }
+        let activation = immediately ? now : now + preactivation
         var added: [SigningKey] = []
-        for alg in algorithms {
-            for index in keys.indices where keys[index].alg == alg && keys[index].retiresAt == nil {
-                keys[index].retiresAt = now + retirementOverlap
+        let keys = try store.update { ring in
+            var keys = ring.filter { $0.isPublished(at: now) }
+            for alg in algorithms {
+                if let interval, let newest = keys.filter({ $0.alg == alg }).map(\.createdAt).max(), now - newest < interval {
+                    continue
+                }
+                for index in keys.indices where keys[index].alg == alg && keys[index].retiresAt == nil {
+                    keys[index].retiresAt = activation + retirementOverlap
+                }
+                let fresh = try SigningKey.generate(alg, now: now, activatesAt: activation)
+                keys.append(fresh)
+                added.append(fresh)
             }
-            let fresh = try SigningKey.generate(alg, now: now)
-            keys.append(fresh)
-            added.append(fresh)
+            return keys
         }
-        try store.saveKeys(keys)
         try await install(keys)
         return added
     }
 
-    /// Rotates every algorithm whose active key is older than `interval`, and drops fully retired keys. Also picks
-    /// up a ring changed by another node or by `edu-sso keys rotate`.
+    /// Rotates every algorithm whose newest key is older than `interval`, drops fully retired keys, and picks up
+    /// a ring changed by another node or by `edu-sso keys rotate`.
     public func maintain(rotationInterval: Int64?) async throws {
-        let now = clock.now()
-        let onDisk = try store.loadKeys()
-        if !onDisk.isEmpty && onDisk != snapshot.keys {
-            try await install(onDisk)
-        }
         if let interval = rotationInterval, interval > 0 {
-            let stale = SigningKey.Algorithm.allCases.filter { alg in
-                guard let active = snapshot.keys.first(where: { $0.alg == alg && $0.retiresAt == nil }) else { return true }
-                return now - active.createdAt >= interval
-            }
-            if !stale.isEmpty { try await rotate(stale) }
+            try await rotate(SigningKey.Algorithm.allCases, immediately: false, ifNewestOlderThan: interval)
         }
-        let live = snapshot.keys.filter { ($0.retiresAt ?? .max) > now }
-        if live.count != snapshot.keys.count {
-            try store.saveKeys(live)
-            try await install(live)
-        }
+        let now = clock.now()
+        let keys = try store.update { ring in ring.filter { $0.isPublished(at: now) } }
+        if keys != snapshot.keys { try await install(keys) }
     }
 
     private func install(_ keys: [SigningKey]) async throws {
@@ -123,7 +139,9 @@ public final class KeyManager: Sendable {
     /// Signs `claims` with the active key of `alg`.
     public func sign(_ claims: some JWTPayload, alg: SigningKey.Algorithm, type: String = "JWT") async throws -> String {
         let snapshot = self.snapshot
-        guard let kid = snapshot.activeKID[alg] else { throw OAuthError(.serverError, "No active \(alg.rawValue) key.") }
+        guard let kid = snapshot.signingKey(alg, at: clock.now())?.kid else {
+            throw OAuthError(.serverError, "No active \(alg.rawValue) key.")
+        }
         var header = JWTHeader()
         header.typ = type
         header.alg = alg.rawValue

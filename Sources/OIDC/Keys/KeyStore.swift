@@ -1,10 +1,18 @@
 import Foundation
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Where signing keys live. The file implementation keeps one PEM per key plus a metadata file in `keys/`,
 /// all mode 0600, so an operator can back up or mount the folder on several nodes.
 public protocol KeyStore: Sendable {
     func loadKeys() throws -> [SigningKey]
-    func saveKeys(_ keys: [SigningKey]) throws
+    /// Reads the ring, applies `change` and writes the result, as one step that no other process (another node
+    /// sharing the folder, an `edu-sso keys` command) can interleave with. Returns the ring written.
+    func update(_ change: ([SigningKey]) throws -> [SigningKey]) throws -> [SigningKey]
 }
 
 public struct FileKeyStore: KeyStore {
@@ -20,6 +28,7 @@ public struct FileKeyStore: KeyStore {
         var kid: String
         var alg: SigningKey.Algorithm
         var createdAt: Int64
+        var activatesAt: Int64?
         var retiresAt: Int64?
         var file: String
     }
@@ -30,22 +39,49 @@ public struct FileKeyStore: KeyStore {
         return try entries.map { entry in
             let pem = try String(contentsOf: directory.appendingPathComponent(entry.file), encoding: .utf8)
             return SigningKey(
-                kid: entry.kid, alg: entry.alg, createdAt: entry.createdAt, retiresAt: entry.retiresAt,
-                privateKeyPEM: pem)
+                kid: entry.kid, alg: entry.alg, createdAt: entry.createdAt, activatesAt: entry.activatesAt,
+                retiresAt: entry.retiresAt, privateKeyPEM: pem)
         }
     }
 
-    public func saveKeys(_ keys: [SigningKey]) throws {
+    public func update(_ change: ([SigningKey]) throws -> [SigningKey]) throws -> [SigningKey] {
         try FileManager.default.createDirectory(
             at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return try withFolderLock {
+            let current = try loadKeys()
+            let next = try change(current)
+            if next != current { try save(next) }
+            return next
+        }
+    }
+
+    /// Holds an exclusive `flock` on `keys/.lock` while `body` runs: nodes that share the folder (on one host or
+    /// over a file system that supports flock) change the ring one at a time.
+    private func withFolderLock<T>(_ body: () throws -> T) throws -> T {
+        let path = directory.appendingPathComponent(".lock").path
+        let descriptor = open(path, O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path]) }
+        defer { close(descriptor) }
+        while flock(descriptor, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw CocoaError(.fileLocking, userInfo: [NSFilePathErrorKey: path]) }
+        }
+        defer { flock(descriptor, LOCK_UN) }
+        return try body()
+    }
+
+    private func save(_ keys: [SigningKey]) throws {
         var entries: [IndexEntry] = []
         for key in keys {
             let file = "\(key.alg.rawValue.lowercased())-\(key.kid).pem"
-            try writePrivate(Data(key.privateKeyPEM.utf8), to: directory.appendingPathComponent(file))
-            entries.append(.init(kid: key.kid, alg: key.alg, createdAt: key.createdAt, retiresAt: key.retiresAt, file: file))
+            let url = directory.appendingPathComponent(file)
+            if !FileManager.default.fileExists(atPath: url.path) { try writePrivate(Data(key.privateKeyPEM.utf8), to: url) }
+            entries.append(
+                .init(
+                    kid: key.kid, alg: key.alg, createdAt: key.createdAt, activatesAt: key.activatesAt,
+                    retiresAt: key.retiresAt, file: file))
         }
         try writePrivate(try JSON.encode(entries), to: indexURL)
-        // Remove PEM files of keys that are no longer in the ring.
+        // Remove PEM files of keys that left the ring (safe: the ring was read under the same lock).
         let kept = Set(entries.map(\.file))
         for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         where name.hasSuffix(".pem") && !kept.contains(name) {

@@ -3,8 +3,9 @@ import CryptoExtras
 import Foundation
 import JWTKit
 
-/// One signing key pair and its life cycle: active keys sign, retiring keys only verify (and stay in the JWKS)
-/// until `retiresAt`, so tokens they signed keep verifying while relying parties refresh their caches.
+/// One signing key pair and its life cycle: a new key is published (in the JWKS) before it signs, from
+/// `activatesAt` it signs, and once a newer key has taken over it only verifies until `retiresAt`, so tokens it
+/// signed keep verifying while relying parties refresh their caches.
 public struct SigningKey: Sendable, Codable, Equatable {
     public enum Algorithm: String, Sendable, Codable, CaseIterable {
         case rs256 = "RS256"
@@ -14,20 +15,32 @@ public struct SigningKey: Sendable, Codable, Equatable {
     public var kid: String
     public var alg: Algorithm
     public var createdAt: Int64
-    /// `nil` while the key is the active signer for its algorithm.
+    /// When the key starts signing; before that it is only published. `nil`: from its creation.
+    public var activatesAt: Int64?
+    /// When the key leaves the JWKS; `nil` while no newer key has been made for its algorithm.
     public var retiresAt: Int64?
     public var privateKeyPEM: String
 
-    public init(kid: String, alg: Algorithm, createdAt: Int64, retiresAt: Int64? = nil, privateKeyPEM: String) {
+    public init(
+        kid: String, alg: Algorithm, createdAt: Int64, activatesAt: Int64? = nil, retiresAt: Int64? = nil,
+        privateKeyPEM: String
+    ) {
         self.kid = kid
         self.alg = alg
         self.createdAt = createdAt
+        self.activatesAt = activatesAt
         self.retiresAt = retiresAt
         self.privateKeyPEM = privateKeyPEM
     }
 
+    /// The moment the key may sign.
+    public var activation: Int64 { activatesAt ?? createdAt }
+
+    /// Whether the key is published at `now`.
+    public func isPublished(at now: Int64) -> Bool { (retiresAt ?? .max) > now }
+
     /// Generates a fresh key; its kid is the RFC 7638 thumbprint of the public key.
-    public static func generate(_ alg: Algorithm, now: Int64) throws -> SigningKey {
+    public static func generate(_ alg: Algorithm, now: Int64, activatesAt: Int64? = nil) throws -> SigningKey {
         let pem: String
         switch alg {
         case .rs256:
@@ -37,7 +50,8 @@ public struct SigningKey: Sendable, Codable, Equatable {
         }
         let draft = SigningKey(kid: "", alg: alg, createdAt: now, privateKeyPEM: pem)
         let jwk = try draft.publicJWK()
-        return SigningKey(kid: try JWKThumbprint.compute(jwk), alg: alg, createdAt: now, privateKeyPEM: pem)
+        return SigningKey(
+            kid: try JWKThumbprint.compute(jwk), alg: alg, createdAt: now, activatesAt: activatesAt, privateKeyPEM: pem)
     }
 
     /// The public half as a JWK, without `kid`/`use`/`alg` (those are added when publishing).

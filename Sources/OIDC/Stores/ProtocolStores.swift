@@ -55,7 +55,17 @@ public struct AuthorizationCode: Sendable, Codable, Equatable {
     }
 }
 
+extension AuthorizationCode {
+    /// The grant a redemption of this code creates: everything it needs was fixed when the code was issued.
+    public func grant(createdAt: Int64) -> Grant {
+        Grant(
+            id: grantID, clientID: clientID, scopes: scopes, authentication: authentication, nonce: nonce,
+            createdAt: createdAt)
+    }
+}
+
 public enum CodeRedemption: Sendable, Equatable {
+    /// The code was unused; it is now spent and its grant exists.
     case redeemed(AuthorizationCode)
     /// The code had been used before: the caller must revoke what it produced (RFC 6749 §4.1.2).
     case alreadyUsed(AuthorizationCode)
@@ -64,7 +74,8 @@ public enum CodeRedemption: Sendable, Equatable {
 
 public protocol AuthorizationCodeStore: Sendable {
     func saveCode(_ code: AuthorizationCode) async throws
-    /// Atomically marks the code used; concurrent redemptions see exactly one `.redeemed`.
+    /// Atomically marks the code used and creates its grant (`AuthorizationCode.grant(createdAt:)`), so that a
+    /// replay at any later moment finds the grant to revoke. Concurrent redemptions see exactly one `.redeemed`.
     func redeemCode(hash: String, now: Int64) async throws -> CodeRedemption
 }
 
@@ -93,7 +104,6 @@ public struct Grant: Sendable, Codable, Equatable {
 }
 
 public protocol GrantStore: Sendable {
-    func saveGrant(_ grant: Grant) async throws
     func grant(id: String) async throws -> Grant?
     func revokeGrant(id: String, at: Int64) async throws
 }
@@ -108,12 +118,10 @@ public struct RefreshTokenRecord: Sendable, Codable, Equatable {
     public var expiresAt: Int64
     /// Set once the token has been exchanged for its successor.
     public var rotatedAt: Int64?
-    /// Whether the one grace-window retry was spent.
-    public var retried: Bool
 
     public init(
         tokenHash: String, grantID: String, clientID: String, parentHash: String?, issuedAt: Int64, expiresAt: Int64,
-        rotatedAt: Int64? = nil, retried: Bool = false
+        rotatedAt: Int64? = nil
     ) {
         self.tokenHash = tokenHash
         self.grantID = grantID
@@ -122,21 +130,17 @@ public struct RefreshTokenRecord: Sendable, Codable, Equatable {
         self.issuedAt = issuedAt
         self.expiresAt = expiresAt
         self.rotatedAt = rotatedAt
-        self.retried = retried
     }
 }
 
 public protocol RefreshTokenStore: Sendable {
-    func saveRefreshToken(_ record: RefreshTokenRecord) async throws
+    /// Stores the first refresh token of a grant, unless the grant has been revoked meanwhile (a code replay can
+    /// revoke it while its first response is being built); false when nothing was stored.
+    func saveRefreshToken(_ record: RefreshTokenRecord) async throws -> Bool
     func refreshToken(hash: String) async throws -> RefreshTokenRecord?
     /// Stores `replacement` as the successor of `hash` and marks `hash` rotated, if no one else rotated it first;
     /// false (and nothing stored) when the token had already been rotated.
     func rotateRefreshToken(hash: String, at: Int64, replacement: RefreshTokenRecord) async throws -> Bool
-    /// Spends the grace retry if unspent; true when this call did it.
-    func markRetried(hash: String) async throws -> Bool
-    /// Deletes the successors of a token (when a grace retry replaces them).
-    func deleteChildren(ofHash: String) async throws
-    func deleteRefreshToken(hash: String) async throws
 }
 
 /// Single-use markers: revoked access-token ids and spent `private_key_jwt` assertion ids.
@@ -150,5 +154,7 @@ public protocol TokenMarkerStore: Sendable {
 /// What the protocol core asks of the identity domain about a subject.
 public protocol ClaimsSource: Sendable {
     /// The claims `scopes` release for `subject`, or nil when the subject is unknown or may not sign in any more.
-    func claims(for subject: String, scopes: [String]) async throws -> [String: JSONValue]?
+    func claims(for subject: String, scopes: [String], client: Client) async throws -> [String: JSONValue]?
+    /// Whether the subject's tokens may still be used (false once the account is disabled or gone).
+    func mayUseTokens(subject: String) async throws -> Bool
 }

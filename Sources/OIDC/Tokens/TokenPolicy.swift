@@ -1,3 +1,5 @@
+import Crypto
+
 /// Lifetimes and switches of token issuance, from configuration.
 public struct TokenPolicy: Sendable {
     public var issuer: String
@@ -5,8 +7,12 @@ public struct TokenPolicy: Sendable {
     public var idTokenTTL: Int64 = 3600
     public var codeTTL: Int64 = 60
     public var refreshTokenTTL: Int64 = 30 * 86400
-    /// How long after a rotation the old refresh token may be retried once (a client whose response was lost).
+    /// How long after a rotation the old refresh token may be retried (a client whose response was lost): each
+    /// retry gets the same successor.
     public var refreshGraceSeconds: Int64 = 10
+    /// The server secret refresh-token successors are derived under. Every node must share it; a random key (the
+    /// default) suits tests and a single process.
+    public var refreshKey = SymmetricKey(size: .bits256)
     /// Issue refresh tokens to confidential clients even without `offline_access` (as the MOE service does).
     public var refreshForConfidentialClients: Bool = true
 

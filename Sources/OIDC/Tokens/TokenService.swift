@@ -76,6 +76,23 @@ public struct TokenService: Sendable {
         case .redeemed(let code):
             stored = code
         }
+        let grant = stored.grant(createdAt: now)
+        do {
+            try check(stored, client: client, sentRedirectURI: sentRedirectURI, verifier: verifier, now: now)
+        } catch {
+            // The code is spent either way; the grant its redemption created must not outlive a failed exchange.
+            try await stores.grants.revokeGrant(id: grant.id, at: now)
+            throw error
+        }
+        guard let response = try await respond(grant: grant, scopes: stored.scopes, client: client, refresh: .fresh, now: now)
+        else { throw OAuthError.invalidGrant("The authorization code was already used.") }
+        return response
+    }
+
+    /// The checks of RFC 6749 §4.1.3 and RFC 7636 §4.6 on a redeemed code.
+    private func check(
+        _ stored: AuthorizationCode, client: Client, sentRedirectURI: String?, verifier: String?, now: Int64
+    ) throws(OAuthError) {
         guard stored.clientID == client.id else {
             throw OAuthError.invalidGrant("The authorization code was issued to another client.")
         }
@@ -99,13 +116,6 @@ public struct TokenService: Sendable {
         case (nil, nil):
             break
         }
-        let grant = Grant(
-            id: stored.grantID, clientID: client.id, scopes: stored.scopes, authentication: stored.authentication,
-            nonce: stored.nonce, createdAt: now)
-        try await stores.grants.saveGrant(grant)
-        guard let response = try await respond(grant: grant, scopes: stored.scopes, client: client, refresh: .fresh, now: now)
-        else { throw OAuthError(.serverError, "The grant could not be stored.") }
-        return response
     }
 
     private func refresh(_ parameters: RequestParameters, client: Client) async throws -> TokenResponse {
@@ -130,21 +140,37 @@ public struct TokenService: Sendable {
             scopes = narrowed
         }
 
+        // The successor of a token is derived from it under a server key, so a client whose response was lost
+        // can be given the very same successor again (RFC 9700 §4.14.2 allows a grace period for exactly this)
+        // without the server ever storing a token in a usable form.
+        let successor = successorToken(of: presented)
         if record.rotatedAt == nil,
-            let response = try await respond(grant: grant, scopes: scopes, client: client, refresh: .rotating(hash), now: now)
+            let response = try await respond(
+                grant: grant, scopes: scopes, client: client, refresh: .rotating(parentHash: hash, successor: successor),
+                now: now)
         {
             return response
         }
-        // Already rotated. A client whose previous response was lost may retry once within the grace window;
-        // anything else is reuse of a stolen token, and the whole family is revoked (RFC 9700 §4.14.2).
+        // Already rotated (perhaps a moment ago, by a concurrent request with the same token).
         let rotatedAt = try await stores.refreshTokens.refreshToken(hash: hash)?.rotatedAt ?? now
-        if now - rotatedAt <= policy.refreshGraceSeconds, try await stores.refreshTokens.markRetried(hash: hash),
-            let response = try await respond(grant: grant, scopes: scopes, client: client, refresh: .retrying(hash), now: now)
-        {
-            return response
+        guard now - rotatedAt <= policy.refreshGraceSeconds else {
+            // Reuse of a rotated token outside the grace window is the mark of a stolen token: revoke the family.
+            try await stores.grants.revokeGrant(id: grant.id, at: now)
+            throw OAuthError.invalidGrant("The refresh token was already used; the grant has been revoked.")
         }
-        try await stores.grants.revokeGrant(id: grant.id, at: now)
-        throw OAuthError.invalidGrant("The refresh token was already used; the grant has been revoked.")
+        // Inside the window a retry gets the same successor, as long as its holder has not moved on; it never
+        // replaces the successor, so the legitimate holder cannot lose it to whoever else holds the old token.
+        guard let next = try await stores.refreshTokens.refreshToken(hash: Secrets.hash(successor)), next.rotatedAt == nil,
+            next.expiresAt > now,
+            let response = try await respond(grant: grant, scopes: scopes, client: client, refresh: .repeating(successor), now: now)
+        else { throw OAuthError.invalidGrant("The refresh token was already used.") }
+        return response
+    }
+
+    /// The one successor a refresh token can have: an HMAC of it under the server's refresh key.
+    func successorToken(of token: String) -> String {
+        let code = HMAC<SHA256>.authenticationCode(for: Data(("refresh-successor:" + token).utf8), using: policy.refreshKey)
+        return Data(code).base64URLEncoded()
     }
 
     private func clientCredentials(_ parameters: RequestParameters, client: Client) async throws -> TokenResponse {
@@ -167,19 +193,12 @@ public struct TokenService: Sendable {
 
     /// How the refresh token of a response relates to earlier ones.
     private enum RefreshIssue {
-        /// First tokens of a grant.
+        /// First tokens of a grant: a new random refresh token.
         case fresh
-        /// Replaces the token with this hash (normal rotation).
-        case rotating(String)
-        /// Replaces the successors of the token with this hash (the one grace-window retry).
-        case retrying(String)
-
-        var parentHash: String? {
-            switch self {
-            case .fresh: nil
-            case .rotating(let hash), .retrying(let hash): hash
-            }
-        }
+        /// Replaces the token with hash `parentHash` by `successor` (normal rotation).
+        case rotating(parentHash: String, successor: String)
+        /// Hands out an already stored successor again (a retry inside the grace window).
+        case repeating(String)
     }
 
     /// Builds the response for a user grant: an access token, an ID token for `openid`, and a refresh token when
@@ -188,7 +207,7 @@ public struct TokenService: Sendable {
         async throws -> TokenResponse?
     {
         let subject = grant.authentication.subject
-        guard let userClaims = try await claimsSource.claims(for: subject, scopes: scopes) else {
+        guard let userClaims = try await claimsSource.claims(for: subject, scopes: scopes, client: client) else {
             throw OAuthError.invalidGrant("The account can no longer sign in.")
         }
         var access = accessClaims(subject: subject, client: client, scopes: scopes, now: now)
@@ -206,30 +225,32 @@ public struct TokenService: Sendable {
         let accessToken = try await signedAccessToken
 
         var refreshToken: String?
-        let wantsRefresh =
-            refresh.parentHash != nil || scopes.contains(Scope.offlineAccess)
-            || (client.kind == .confidential && policy.refreshForConfidentialClients)
-        if wantsRefresh {
-            let token = Secrets.randomToken()
-            let record = RefreshTokenRecord(
-                tokenHash: Secrets.hash(token), grantID: grant.id, clientID: client.id, parentHash: refresh.parentHash,
-                issuedAt: now, expiresAt: now + policy.refreshTokenTTL)
-            switch refresh {
-            case .fresh:
-                try await stores.refreshTokens.saveRefreshToken(record)
-            case .rotating(let hash):
-                guard try await stores.refreshTokens.rotateRefreshToken(hash: hash, at: now, replacement: record) else {
-                    return nil
-                }
-            case .retrying(let hash):
-                try await stores.refreshTokens.deleteChildren(ofHash: hash)
-                try await stores.refreshTokens.saveRefreshToken(record)
+        switch refresh {
+        case .fresh:
+            let wantsRefresh =
+                scopes.contains(Scope.offlineAccess) || (client.kind == .confidential && policy.refreshForConfidentialClients)
+            if wantsRefresh {
+                let token = Secrets.randomToken()
+                guard try await stores.refreshTokens.saveRefreshToken(record(token, grant: grant, client: client, parentHash: nil, now: now)) else { return nil }
+                refreshToken = token
             }
-            refreshToken = token
+        case .rotating(let parentHash, let successor):
+            guard try await stores.refreshTokens.rotateRefreshToken(
+                hash: parentHash, at: now, replacement: record(successor, grant: grant, client: client, parentHash: parentHash, now: now))
+            else { return nil }
+            refreshToken = successor
+        case .repeating(let successor):
+            refreshToken = successor
         }
         return TokenResponse(
             accessToken: accessToken, expiresIn: policy.accessTokenTTL, refreshToken: refreshToken, idToken: idToken,
             scope: scopes.joined(separator: " "))
+    }
+
+    private func record(_ token: String, grant: Grant, client: Client, parentHash: String?, now: Int64) -> RefreshTokenRecord {
+        RefreshTokenRecord(
+            tokenHash: Secrets.hash(token), grantID: grant.id, clientID: client.id, parentHash: parentHash, issuedAt: now,
+            expiresAt: now + policy.refreshTokenTTL)
     }
 
     /// RFC 9068 §2.2 claims shared by every access token. EduSSO is its own resource server, so `aud` is the
@@ -278,19 +299,27 @@ public struct TokenService: Sendable {
             guard let grant = try await stores.grants.grant(id: grantID), grant.revokedAt == nil else {
                 throw OAuthError.invalidToken("The access token has been revoked.")
             }
+            // A disabled account's tokens stop working at once, wherever they are presented.
+            guard try await claimsSource.mayUseTokens(subject: claims.sub) else {
+                throw OAuthError.invalidToken("The account of this access token is disabled.")
+            }
         }
         return claims
     }
 
-    /// RFC 7662 §2.2. Refresh tokens are described only to the client they were issued to.
+    /// RFC 7662 §2.2. A token is described only to the client it was issued to, or to a client registered with
+    /// the right to introspect every token (a resource server); to anyone else it is `active: false` (§4: the
+    /// endpoint must not tell strangers about tokens).
     public func introspect(_ token: String, client: Client) async throws -> [String: JSONValue] {
+        func mayDescribe(_ owner: String) -> Bool { owner == client.id || client.introspectsAllTokens }
         if let claims = try? await verifyAccessToken(token) {
-            return claims.introspection
+            return mayDescribe(claims.clientID) ? claims.introspection : ["active": false]
         }
         let now = clock.now()
         if let record = try await stores.refreshTokens.refreshToken(hash: Secrets.hash(token)),
-            record.clientID == client.id, record.rotatedAt == nil, record.expiresAt > now,
-            let grant = try await stores.grants.grant(id: record.grantID), grant.revokedAt == nil
+            mayDescribe(record.clientID), record.rotatedAt == nil, record.expiresAt > now,
+            let grant = try await stores.grants.grant(id: record.grantID), grant.revokedAt == nil,
+            try await claimsSource.mayUseTokens(subject: grant.authentication.subject)
         {
             return [
                 "active": true, "token_type": "refresh_token", "client_id": .string(record.clientID),

@@ -25,19 +25,29 @@ public struct AppConfig: Sendable {
     public var interactionTTL: Int64 = 30 * 60
     /// Automatic key rotation interval in days; 0 disables it.
     public var keyRotationDays: Int64 = 90
+    /// How long a new key is published in the JWKS before it signs anything, in hours: at least as long as apps
+    /// may cache the JWKS, so none of them meets an unknown `kid`.
+    public var keyPreactivationHours: Int64 = 24
     /// How long a replaced key stays in the JWKS, in hours. Must exceed every token lifetime.
     public var keyRetirementHours: Int64 = 48
     public var purgeIntervalSeconds: Int64 = 600
     public var recordRetentionDays: Int64 = 180
     public var maxBodyBytes = 64 * 1024
-    /// Requests per minute per IP address for the endpoints a stranger can call.
-    public var rateLimitPerMinute = 600
-    /// Sign-in form posts per minute per IP address.
+    /// A connection that sends no complete request part for this long is closed (idle keep-alive connections,
+    /// and clients that trickle a request head to hold a connection open).
+    public var connectionIdleTimeoutSeconds: Int64 = 30
+    /// Requests per minute per IP address for the endpoints a stranger can call. Generous, because a whole
+    /// school shares one address.
+    public var rateLimitPerMinute = 3000
+    /// Failed sign-ins (and other guess-shaped requests) per minute per IP address. Successful sign-ins are not
+    /// counted: a class of 40 signing in at 08:00 from one school address must not be refused.
     public var loginRateLimitPerMinute = 30
-    /// Development mode seeds a demo app and student and serves `/demo`.
-    public var development = true
-    /// Trust `X-Forwarded-For` from a reverse proxy for client addresses.
-    public var trustForwardedFor = false
+    /// Development mode seeds a demo app, a demo student and a generated registry, serves `/demo`, and writes
+    /// messages to the outbox. Only for a loopback http issuer; production is the default.
+    public var development = false
+    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses and CIDR ranges). Empty: the header is
+    /// ignored and the socket's peer is the client.
+    public var trustedProxies: [IPRange] = []
     public var logLevel = "info"
     /// Argon2id memory in KiB (OWASP minimum 19456).
     public var passwordMemoryKiB = 19 * 1024
@@ -54,6 +64,12 @@ public struct AppConfig: Sendable {
     public var resolvedDatabaseURL: String { databaseURL ?? "sqlite:\(dataDir)/edu-sso.sqlite" }
     public var usesHTTPS: Bool { issuer.lowercased().hasPrefix("https://") }
 
+    /// Whether only this machine can reach the server: an http issuer on a loopback host, listening on loopback.
+    public var isLoopbackOnly: Bool {
+        guard !usesHTTPS, let issuerHost = URL(string: issuer)?.host else { return false }
+        return IPRange.isLoopback(host: issuerHost) && IPRange.isLoopback(host: host)
+    }
+
     /// Loads `file` (optional when it is the default and missing) and applies `environment`.
     public static func load(file: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> AppConfig
@@ -66,7 +82,10 @@ public struct AppConfig: Sendable {
             guard let mapping = parsed as? [String: Any] else {
                 throw ConfigError("\(path) must be a mapping of keys to values.")
             }
-            for (key, value) in mapping { values[key] = "\(value)" }
+            for (key, value) in mapping {
+                // Lists (trusted_proxies) arrive as YAML sequences; the environment gives them comma-separated.
+                values[key] = (value as? [Any]).map { $0.map { "\($0)" }.joined(separator: ",") } ?? "\(value)"
+            }
         } else if file != nil {
             throw ConfigError("The configuration file \(path) does not exist.")
         }
@@ -93,14 +112,26 @@ public struct AppConfig: Sendable {
         sessionTTL = try reader.int64("session_ttl", sessionTTL)
         interactionTTL = try reader.int64("interaction_ttl", interactionTTL)
         keyRotationDays = try reader.int64("key_rotation_days", keyRotationDays)
+        keyPreactivationHours = try reader.int64("key_preactivation_hours", keyPreactivationHours)
         keyRetirementHours = try reader.int64("key_retirement_hours", keyRetirementHours)
         purgeIntervalSeconds = try reader.int64("purge_interval_seconds", purgeIntervalSeconds)
         recordRetentionDays = try reader.int64("record_retention_days", recordRetentionDays)
         maxBodyBytes = try reader.int("max_body_bytes", maxBodyBytes)
+        connectionIdleTimeoutSeconds = try reader.int64("connection_idle_timeout_seconds", connectionIdleTimeoutSeconds)
         rateLimitPerMinute = try reader.int("rate_limit_per_minute", rateLimitPerMinute)
         loginRateLimitPerMinute = try reader.int("login_rate_limit_per_minute", loginRateLimitPerMinute)
         development = try reader.bool("development", development)
-        trustForwardedFor = try reader.bool("trust_forwarded_for", trustForwardedFor)
+        if reader.optionalString("trust_forwarded_for") != nil {
+            throw ConfigError(
+                "trust_forwarded_for was replaced by trusted_proxies: list your reverse proxies' addresses or CIDR ranges.")
+        }
+        trustedProxies = try (reader.optionalString("trusted_proxies") ?? "")
+            .split(whereSeparator: { $0 == "," || $0 == " " }).map { entry in
+                guard let range = IPRange(String(entry)) else {
+                    throw ConfigError("trusted_proxies: '\(entry)' is not an IP address or CIDR range.")
+                }
+                return range
+            }
         logLevel = reader.string("log_level", logLevel)
         passwordMemoryKiB = try reader.int("password_memory_kib", passwordMemoryKiB)
         passwordIterations = try reader.int("password_iterations", passwordIterations)
@@ -122,18 +153,30 @@ public struct AppConfig: Sendable {
             ("access_token_ttl", accessTokenTTL), ("id_token_ttl", idTokenTTL), ("code_ttl", codeTTL),
             ("refresh_token_ttl", refreshTokenTTL), ("session_ttl", sessionTTL), ("interaction_ttl", interactionTTL),
         ]
-        for (name, value) in lifetimes where value <= 0 {
+        for (name, value) in lifetimes + [("connection_idle_timeout_seconds", connectionIdleTimeoutSeconds)] where value <= 0 {
             throw ConfigError("\(name) must be a positive number of seconds.")
         }
         if keyRetirementHours * 3600 <= max(accessTokenTTL, idTokenTTL) {
             throw ConfigError("key_retirement_hours must outlast access and ID tokens.")
         }
+        if keyPreactivationHours * 3600 < DiscoveryDocument.jwksCacheSeconds {
+            throw ConfigError(
+                "key_preactivation_hours must be at least the JWKS cache lifetime (\(DiscoveryDocument.jwksCacheSeconds) s).")
+        }
+        if development && !isLoopbackOnly {
+            throw ConfigError(
+                """
+                development: true is only for a loopback http issuer (http://127.0.0.1:…) listening on loopback: it \
+                seeds a demo app, a demo student and a generated registry and writes messages to an outbox. \
+                Remove it (production mode is the default) to serve \(issuer) on \(host).
+                """)
+        }
         if let code = captchaTestCode {
             guard code.count == 3, code.allSatisfy(\.isNumber) else {
                 throw ConfigError("captcha_test_code must be three digits.")
             }
-            guard !usesHTTPS else {
-                throw ConfigError("captcha_test_code is for tests and development; it is refused when the issuer is https.")
+            guard development, !usesHTTPS else {
+                throw ConfigError("captcha_test_code is for tests and development mode only; it is refused otherwise.")
             }
         }
         if readCacheMs < 0 || readCacheMs > 60_000 {

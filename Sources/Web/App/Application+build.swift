@@ -3,6 +3,7 @@ import Hummingbird
 import Identity
 import Logging
 import OIDC
+import Notify
 import ServiceLifecycle
 import Storage
 
@@ -15,35 +16,52 @@ public struct BuiltApplication: Sendable {
 }
 
 /// Builds the whole server from configuration. Shared by `edu-sso serve` and the tests.
-public func buildApplication(_ config: AppConfig, clock: OIDC.Clock = .system, logger: Logger? = nil) async throws
-    -> BuiltApplication
-{
+///
+/// Messages (verification codes, notices) go to `notifier`. In development mode the default is the outbox in
+/// `data/outbox/`; production mode has no default and refuses to start without a real sender, so that codes
+/// never end up in a folder on the server.
+public func buildApplication(
+    _ config: AppConfig, clock: OIDC.Clock = .system, logger: Logger? = nil, notifier: (any Notifier)? = nil
+) async throws -> BuiltApplication {
     var logger = logger ?? Logger(label: "edu-sso")
     logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
+    let sender: any Notifier
+    if let notifier {
+        sender = notifier
+    } else if config.development {
+        sender = OutboxNotifier(directory: OutboxNotifier.directory(dataDir: config.dataDir), logger: logger)
+    } else {
+        throw ConfigError(
+            """
+            Production mode needs a real e-mail and SMS sender, and this release has none yet (the development \
+            outbox is never used in production). For local use run with development: true on a loopback http issuer.
+            """)
+    }
 
     let store = try SQLStore.open(
         url: config.resolvedDatabaseURL, logger: logger, cacheTTL: .milliseconds(config.readCacheMs))
     do {
-        return try await assemble(config, store: store, clock: clock, logger: logger)
+        return try await assemble(config, store: store, notifier: sender, clock: clock, logger: logger)
     } catch {
         try? await store.shutdown()
         throw error
     }
 }
 
-private func assemble(_ config: AppConfig, store: SQLStore, clock: OIDC.Clock, logger: Logger) async throws
-    -> BuiltApplication
+private func assemble(_ config: AppConfig, store: SQLStore, notifier: any Notifier, clock: OIDC.Clock, logger: Logger)
+    async throws -> BuiltApplication
 {
     try await store.migrate()
     let keys = try await KeyManager.open(
         store: FileKeyStore(directory: URL(fileURLWithPath: config.keysDir)), clock: clock,
-        retirementOverlap: config.keyRetirementHours * 3600)
-    let services = try await Services(config: config, store: store, keys: keys, clock: clock, logger: logger)
+        preactivation: config.keyPreactivationHours * 3600, retirementOverlap: config.keyRetirementHours * 3600)
+    let services = try await Services(
+        config: config, store: store, keys: keys, notifier: notifier, clock: clock, logger: logger)
     let demo = config.development
         ? try await DemoSeed.ensure(config: config, store: store, hasher: services.passwordHasher, clock: clock) : nil
 
     let router = Router(context: AppContext.self)
-    router.add(middleware: RequestIDMiddleware(trustForwardedFor: config.trustForwardedFor))
+    router.add(middleware: RequestIDMiddleware(clientAddress: ClientAddress(trustedProxies: config.trustedProxies)))
     router.add(middleware: SecurityHeadersMiddleware(https: config.usesHTTPS))
     router.add(middleware: ErrorPageMiddleware(pages: services.pages))
     router.add(middleware: PageRateLimitMiddleware(services: services))
@@ -64,6 +82,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, clock: OIDC.Clock, l
 
     let application = Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(config.connectionIdleTimeoutSeconds))),
         configuration: .init(address: .hostname(config.host, port: config.port)),
         services: [MaintenanceService(services: services), StoreShutdownService(store: store)],
         logger: logger)
@@ -97,6 +116,10 @@ struct MaintenanceService: Service {
         let total = removed.values.reduce(0, +)
         if total > 0 {
             services.logger.info("purged expired rows", metadata: ["rows": "\(total)"])
+        }
+        // The development outbox holds codes: it is runtime state and is purged like the tables.
+        if let outbox = services.notifier as? OutboxNotifier {
+            try outbox.purge(olderThan: Date().addingTimeInterval(-Double(OutboxNotifier.retentionSeconds)))
         }
     }
 }

@@ -11,21 +11,28 @@ public struct DemoSeed: Codable, Sendable {
     public var clientSecret: String
     public var username: String
     public var password: String
+    /// This installation's seed for the generated registry and the demo student's ID number (random on first run).
+    public var registrySeed: UInt64?
 
     public static let clientID = "edu-sso-demo"
     public static let username = "demo.student"
 
     static func path(dataDir: String) -> String { dataDir + "/demo-credentials.json" }
 
-    /// The demo student's own registry record (市立惠來國小, 六年四班, seat 12).
-    static let demoStudentRecord = RegistryRecord(
-        nationalID: NationalID.make(letter: "B", sexDigit: 1, serial: 2_345_678), name: "王小明",
-        school: SchoolKey(code: "193662", level: .elementary), grade: 6, classNo: "04", seatNo: 12, academicYear: "114",
-        semester: "1", status: .enrolled)
+    /// The demo student's own registry record (市立惠來國小, 六年四班, seat 12), with an ID number drawn from the
+    /// installation's seed.
+    static func demoStudentRecord(seed: UInt64) -> RegistryRecord {
+        RegistryRecord(
+            nationalID: NationalID.make(letter: "B", sexDigit: 1, serial: Int(seed % 10_000_000)), name: "王小明",
+            school: SchoolKey(code: "193662", level: .elementary), grade: 6, classNo: "04", seatNo: 12,
+            academicYear: "114", semester: "1", status: .enrolled)
+    }
 
     /// Development's registry: the demo student plus 500 generated students spread over real schools.
-    static func demoRegistry(directory: SchoolDirectory) -> [RegistryRecord] {
-        [demoStudentRecord] + DemoRegistry.generate(count: 500, directory: directory)
+    static func demoRegistry(directory: SchoolDirectory, seed: UInt64) -> [RegistryRecord] {
+        let student = demoStudentRecord(seed: seed)
+        return [student]
+            + DemoRegistry.generate(count: 500, directory: directory, seed: seed).filter { $0.nationalID != student.nationalID }
     }
 
     public static func load(dataDir: String) -> DemoSeed? {
@@ -39,6 +46,9 @@ public struct DemoSeed: Codable, Sendable {
             ?? DemoSeed(
                 clientID: clientID, clientSecret: Secrets.randomToken(), username: username,
                 password: "Demo" + String(Secrets.randomToken(bytes: 6).filter(\.isLetter).prefix(4)) + String(Int.random(in: 1000...9999)))
+        let registrySeed = seed.registrySeed ?? UInt64.random(in: .min ... .max)
+        seed.registrySeed = registrySeed
+        let demoStudent = demoStudentRecord(seed: registrySeed)
         let now = clock.now()
         if try await store.client(id: seed.clientID) == nil {
             try await store.saveClient(
@@ -53,8 +63,8 @@ public struct DemoSeed: Codable, Sendable {
                 Account(
                     id: Secrets.randomToken(bytes: 16), username: seed.username,
                     passwordHash: try await hasher.hash(seed.password), name: "王小明", email: "demo.parent@example.com",
-                    mobile: "0912345678", nationalID: demoStudentRecord.nationalID,
-                    school: demoStudentRecord.enrolment(schoolName: "市立惠來國小"),
+                    mobile: "0912345678", nationalID: demoStudent.nationalID,
+                    school: demoStudent.enrolment(schoolName: "市立惠來國小"),
                     createdAt: now, updatedAt: now))
         } else if let account = try await store.account(username: seed.username),
             await !hasher.verify(seed.password, against: account.passwordHash)
@@ -65,7 +75,8 @@ public struct DemoSeed: Codable, Sendable {
             try await store.updateAccount(updated)
         }
         if try await store.registryCount() == 0 {
-            try await store.importRegistry(demoRegistry(directory: try SchoolDirectory.current(dataDir: config.dataDir)), at: now)
+            try await store.importRegistry(
+                demoRegistry(directory: try SchoolDirectory.current(dataDir: config.dataDir), seed: registrySeed), at: now)
         }
         try FileManager.default.createDirectory(atPath: config.dataDir, withIntermediateDirectories: true)
         _ = FileManager.default.createFile(

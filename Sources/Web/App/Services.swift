@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import Identity
@@ -5,6 +6,10 @@ import Logging
 import Notify
 import OIDC
 import Storage
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Everything the controllers share, built once by `buildApplication`.
 public final class Services: Sendable {
@@ -16,6 +21,7 @@ public final class Services: Sendable {
     public let requestValidator: AuthorizationRequestValidator
     public let passwordHasher: PasswordHasher
     public let passwordSignIn: PasswordSignIn
+    public let accountClaims: AccountClaims
     public let captcha: Captcha
     public let directory: SchoolDirectory
     public let accountApplication: AccountApplication
@@ -29,7 +35,9 @@ public final class Services: Sendable {
     /// Discovery is answered from bytes serialised at start-up.
     let discoveryJSON: Data
 
-    init(config: AppConfig, store: SQLStore, keys: KeyManager, clock: Clock, logger: Logger) async throws {
+    init(config: AppConfig, store: SQLStore, keys: KeyManager, notifier: any Notifier, clock: Clock, logger: Logger)
+        async throws
+    {
         self.config = config
         self.store = store
         self.keys = keys
@@ -42,10 +50,14 @@ public final class Services: Sendable {
         policy.refreshTokenTTL = config.refreshTokenTTL
         policy.refreshGraceSeconds = config.refreshGraceSeconds
         policy.refreshForConfidentialClients = config.refreshForConfidentialClients
+        policy.refreshKey = SymmetricKey(data: try ServerSecret.load("refresh-secret", directory: config.keysDir))
+        let accountClaims = AccountClaims(
+            accounts: store, guidKey: SymmetricKey(data: try ServerSecret.load("guid-secret", directory: config.keysDir)))
+        self.accountClaims = accountClaims
         let tokens = TokenService(
             policy: policy, keys: keys,
             stores: .init(codes: store, grants: store, refreshTokens: store, markers: store),
-            claimsSource: AccountClaims(accounts: store), clock: clock)
+            claimsSource: accountClaims, clock: clock)
         self.tokens = tokens
         self.clientAuthenticator = ClientAuthenticator(clients: store, markers: store, policy: policy, clock: clock)
         self.requestValidator = AuthorizationRequestValidator(
@@ -58,7 +70,7 @@ public final class Services: Sendable {
             accounts: store, records: store, hasher: passwordHasher, clock: clock)
         self.captcha = try Captcha(store: store, clock: clock, testCode: config.captchaTestCode)
         self.directory = try SchoolDirectory.current(dataDir: config.dataDir)
-        self.notifier = OutboxNotifier(directory: URL(fileURLWithPath: config.dataDir).appendingPathComponent("outbox"), logger: logger)
+        self.notifier = notifier
         self.verificationCodes = VerificationCodes(store: store, clock: clock)
         self.accountApplication = AccountApplication(
             accounts: store, lookup: store, registry: store, directory: directory, clock: clock)
@@ -68,7 +80,7 @@ public final class Services: Sendable {
         }
         self.pages = try await Pages()
         self.browser = BrowserCookies(
-            secret: try CookieSecret.load(directory: config.keysDir), https: config.usesHTTPS, sessions: store,
+            secret: try ServerSecret.load("cookie-secret", directory: config.keysDir), https: config.usesHTTPS, sessions: store,
             clock: clock, sessionTTL: config.sessionTTL)
         self.discoveryJSON = try JSON.encode(DiscoveryDocument.build(issuer: config.issuer))
     }
@@ -78,7 +90,7 @@ extension Services {
     /// The body of a form post whose CSRF token matches this browser. A mismatch throws `InvalidCSRFToken`, which
     /// `ErrorPageMiddleware` turns into the 403 page in the user's language.
     func verifiedForm(_ request: Request) async throws -> RequestParameters {
-        let form = try await RequestReading.form(request, limit: config.maxBodyBytes)
+        let form = try await RequestReading.protocolForm(request, limit: config.maxBodyBytes)
         guard browser.checkCSRF(form, request: request) else { throw InvalidCSRFToken() }
         return form
     }
@@ -86,15 +98,45 @@ extension Services {
 
 struct InvalidCSRFToken: Error {}
 
-/// The server-side secret that binds CSRF tokens to a browser. Generated on first run into `keys/` (mode 0600).
-enum CookieSecret {
-    static func load(directory: String) throws -> Data {
-        let url = URL(fileURLWithPath: directory).appendingPathComponent("cookie-secret")
+extension Services {
+    /// Whether this address has used up its failures of `kind` (sign-in, registry match, code entry) for the
+    /// minute. Only failures count: a whole class signing in correctly from one school address is never refused.
+    func failuresExhausted(_ kind: String, _ context: AppContext) -> Bool {
+        rateLimiter.isExhausted("fail:\(kind):" + context.clientIP, limit: config.loginRateLimitPerMinute, now: clock.now())
+    }
+
+    func countFailure(_ kind: String, _ context: AppContext) {
+        rateLimiter.record("fail:\(kind):" + context.clientIP, now: clock.now())
+    }
+
+    /// The rate-limited answer of a page.
+    func rateLimitedPage(_ language: Language, _ context: AppContext) -> Response {
+        var response = pages.error("error_rate_limited", language: language, status: .tooManyRequests, requestID: context.requestID)
+        response.headers[.retryAfter] = "60"
+        return response
+    }
+}
+
+/// Server-side secrets kept with the signing keys in `keys/` (mode 0600), generated on first run: `cookie-secret`
+/// binds CSRF tokens to a browser, `guid-secret` keys the `guid` claim, `refresh-secret` derives refresh-token
+/// successors. Nodes that share the folder share the secrets; the first node to create one wins, and every other
+/// node reads what it wrote (creation is exclusive, never an overwrite).
+enum ServerSecret {
+    static func load(_ name: String, directory: String) throws -> Data {
+        let url = URL(fileURLWithPath: directory).appendingPathComponent(name)
         if let existing = try? Data(contentsOf: url), existing.count >= 32 { return existing }
         try FileManager.default.createDirectory(
             atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let secret = Data(Secrets.randomToken(bytes: 32).utf8)
-        _ = FileManager.default.createFile(atPath: url.path, contents: secret, attributes: [.posixPermissions: 0o600])
+        let draft = url.appendingPathExtension("\(UInt64.random(in: .min ... .max)).tmp")
+        guard FileManager.default.createFile(
+            atPath: draft.path, contents: Data(Secrets.randomToken(bytes: 32).utf8), attributes: [.posixPermissions: 0o600])
+        else { throw ConfigError("Cannot write \(draft.path).") }
+        defer { try? FileManager.default.removeItem(at: draft) }
+        // link(2) fails when the name exists: of two nodes starting at once, exactly one secret is kept.
+        _ = link(draft.path, url.path)
+        guard let secret = try? Data(contentsOf: url), secret.count >= 32 else {
+            throw ConfigError("\(url.path) exists but holds no usable secret; remove it to generate a new one.")
+        }
         return secret
     }
 }

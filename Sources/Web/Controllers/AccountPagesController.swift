@@ -135,27 +135,36 @@ struct AccountPagesController: Sendable {
         let lang = Language.of(request)
         guard var account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
         let form = try await services.verifiedForm(request)
+        guard !services.failuresExhausted("code", context) else { return services.rateLimitedPage(lang, context) }
         let pending = try await services.verificationCodes.pending(accountID: account.id)
         guard !pending.isEmpty else { return try await renderVerify(request, lang, account: account, error: nil) }
+        // Each code proves its own change: a right code is spent and its change kept even when the other is wrong.
+        var proven = false
         var allRight = true
-        for code in pending where try await !services.verificationCodes.check(code, answer: form.first("code_\(code.purpose.rawValue)") ?? "") {
-            allRight = false
-        }
-        guard allRight else {
-            return try await renderVerify(
-                request, lang, account: account, error: Strings.text("profile_verify_wrong", lang), status: .unprocessableContent)
-        }
         for code in pending {
+            guard try await services.verificationCodes.check(code, answer: form.first("code_\(code.purpose.rawValue)") ?? "") else {
+                allRight = false
+                continue
+            }
+            proven = true
             switch code.purpose {
             case .changeEmail:
                 account.email = code.target
                 account.emailVerified = true
             case .changeMobile:
                 account.mobile = code.target
+                account.mobileVerified = true
             }
         }
-        account.updatedAt = services.clock.now()
-        try await services.store.updateAccount(account)
+        if proven {
+            account.updatedAt = services.clock.now()
+            try await services.store.updateAccount(account)
+        }
+        guard allRight else {
+            services.countFailure("code", context)
+            return try await renderVerify(
+                request, lang, account: account, error: Strings.text("profile_verify_wrong", lang), status: .unprocessableContent)
+        }
         try await services.verificationCodes.clear(accountID: account.id)
         return Responses.redirect("/profile/updated?lang=\(lang.rawValue)")
     }

@@ -35,11 +35,9 @@ struct CaptchaController: Sendable {
     }
 
     private func renew(_ request: Request, _ context: AppContext) async throws -> Response {
-        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
-        guard services.browser.checkCSRF(form, request: request), let browser = browserHash(request) else {
-            return Responses.json(["error": "invalid_request"], status: .forbidden, noStore: true)
-        }
-        guard services.rateLimiter.allow("captcha:" + context.clientIP, limit: services.config.loginRateLimitPerMinute, now: services.clock.now()) else {
+        _ = try await services.verifiedForm(request)
+        guard let browser = browserHash(request) else { throw InvalidCSRFToken() }
+        guard services.rateLimiter.allow("captcha:" + context.clientIP, limit: services.config.rateLimitPerMinute, now: services.clock.now()) else {
             return Responses.json(["error": "slow_down"], status: .tooManyRequests, noStore: true)
         }
         return Responses.json(["id": try await services.captcha.issue(browserHash: browser)], noStore: true)

@@ -45,7 +45,7 @@ struct DiscoveryController: Sendable {
     static func document(_ buffer: ByteBuffer, contentType: String = "application/json") -> Response {
         Response(
             status: .ok,
-            headers: [.contentType: contentType, .cacheControl: "public, max-age=300", .accessControlAllowOrigin: "*"],
+            headers: [.contentType: contentType, .cacheControl: "public, max-age=\(DiscoveryDocument.jwksCacheSeconds)", .accessControlAllowOrigin: "*"],
             body: .init(byteBuffer: buffer))
     }
 }

@@ -71,10 +71,17 @@ struct InteractionController: Sendable {
             [
                 "action": "/interaction/\(interaction.id)/consent?lang=\(language.rawValue)",
                 "csrf": services.browser.csrfToken(browserID: browserID), "intro": intro,
-                "scopes": (asked.isEmpty ? interaction.request.scopes : asked).map { Strings.text("scope_\($0)", language) },
+                "scopes": (asked.isEmpty ? interaction.request.scopes : asked).map { Self.consentText($0, client, language) },
                 "account": account.address,
                 "switch_url": "/interaction/\(interaction.id)?lang=\(language.other.rawValue)",
             ], language: language, title: Strings.text("consent_title", language))
+    }
+
+    /// What the consent page says a scope releases. An app registered for the MOE's unkeyed guid is told
+    /// plainly that it identifies the student's ID number.
+    static func consentText(_ scope: String, _ client: Client, _ language: Language) -> String {
+        scope == "guid" && client.guidFormat == .moeSHA256
+            ? Strings.text("scope_guid_moe", language) : Strings.text("scope_\(scope)", language)
     }
 
     func login(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -87,7 +94,7 @@ struct InteractionController: Sendable {
         case .signedIn(let account, let session, let cookie):
             var updated = interaction
             updated.authentication = Authentication(
-                subject: account.id, authTime: session.authTime, amr: session.amr, acr: "0", sessionID: session.id)
+                subject: account.id, authTime: session.authTime, amr: session.amr, acr: DiscoveryDocument.ACR.password, sessionID: session.id)
             var response = try await proceed(updated, request: request, context: context, language: lang)
             response.setCookie(cookie)
             return response

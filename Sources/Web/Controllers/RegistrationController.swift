@@ -11,6 +11,9 @@ import Storage
 struct RegistrationController: Sendable {
     let services: Services
     static let lifetime: Int64 = 3600
+    /// The version of the 個資蒐集告知聲明 text (`register_consent_text`); change it whenever the text changes, so
+    /// every account records which text its owner agreed to.
+    static let consentTextVersion = "2026-11-25"
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/register") { request, _ in try await start(request) }
@@ -55,16 +58,15 @@ struct RegistrationController: Sendable {
 
     func create(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
-        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
-        guard services.browser.checkCSRF(form, request: request), let browser = browserHash(request) else {
-            return services.pages.error("error_csrf", language: lang, status: .forbidden, requestID: context.requestID)
-        }
+        let form = try await services.verifiedForm(request)
+        guard let browser = browserHash(request) else { throw InvalidCSRFToken() }
         guard form.first("identity") == "student" else {
             return page("register_identity", [:], registration: nil, step: nil, request: request, language: lang, status: .badRequest)
         }
         var registration = Registration(
             id: Secrets.randomToken(), browserHash: browser, expiresAt: services.clock.now() + Self.lifetime)
         registration.step = .school
+        registration.complete(.identity)
         try await services.store.saveRegistration(registration)
         return Responses.redirect(url(registration, .school, lang))
     }
@@ -172,10 +174,18 @@ struct RegistrationController: Sendable {
         case .school: return try await submitSchool(&registration, form, request, lang)
         case .method: return try await submitMethod(&registration, form, request, lang)
         case .personal: return try await submitPersonal(&registration, form, request, context, lang)
-        case .confirm: return try await advance(&registration, to: .consent, lang)
+        case .confirm:
+            registration.complete(.confirm)
+            return try await advance(&registration, to: .consent, lang)
         case .consent:
             // 不同意 returns to the previous step, and no account can be made without consent.
-            return try await advance(&registration, to: form.first("decision") == "agree" ? .account : .confirm, lang)
+            guard form.first("decision") == "agree" else {
+                registration.reopen(after: .confirm)
+                return try await advance(&registration, to: .confirm, lang)
+            }
+            registration.consent = PersonalDataConsent(textVersion: Self.consentTextVersion, at: services.clock.now())
+            registration.complete(.consent)
+            return try await advance(&registration, to: .account, lang)
         case .account: return try await submitAccount(&registration, form, request, lang)
         case .summary: return try await submitSummary(&registration, form, request, lang)
         case .identity, .done: return Responses.redirect(url(registration, registration.step, lang))
@@ -192,6 +202,7 @@ struct RegistrationController: Sendable {
         async throws -> Response
     {
         let choice = SchoolChoice(form: form, directory: services.directory)
+        let earlierSchool = registration.school
         registration.county = choice.county
         registration.district = choice.district
         registration.level = choice.level
@@ -203,6 +214,9 @@ struct RegistrationController: Sendable {
                     .school, registration, request: request, language: lang,
                     extra: ["error": Strings.text("register_choose_school_first", lang)], status: .badRequest)
             }
+            let changed = registration.school != earlierSchool
+            if changed { registration.record = nil }
+            registration.complete(.school, changedLaterSteps: changed)
             return try await advance(&registration, to: .method, lang)
         }
         try await services.store.saveRegistration(registration)
@@ -212,7 +226,10 @@ struct RegistrationController: Sendable {
     private func submitMethod(_ registration: inout Registration, _ form: RequestParameters, _ request: Request, _ lang: Language)
         async throws -> Response
     {
-        if form.first("method") == "personal" { return try await advance(&registration, to: .personal, lang) }
+        if form.first("method") == "personal" {
+            registration.complete(.method)
+            return try await advance(&registration, to: .personal, lang)
+        }
         // 4-1 (county account) arrives with federation; the choice is shown now and explains itself.
         return try await render(.method, registration, request: request, language: lang, extra: ["county_notice": true])
     }
@@ -221,9 +238,7 @@ struct RegistrationController: Sendable {
         _ registration: inout Registration, _ form: RequestParameters, _ request: Request, _ context: AppContext,
         _ lang: Language
     ) async throws -> Response {
-        guard services.rateLimiter.allow("register:" + context.clientIP, limit: services.config.loginRateLimitPerMinute, now: services.clock.now()) else {
-            return services.pages.error("error_rate_limited", language: lang, status: .tooManyRequests, requestID: context.requestID)
-        }
+        guard !services.failuresExhausted("registry-match", context) else { return services.rateLimitedPage(lang, context) }
         let name = String((form.first("name") ?? "").trimmingSpaces().prefix(50))
         let nationalID = String((form.first("national_id") ?? "").trimmingSpaces().uppercased().prefix(10))
         let kept: [String: Any] = ["name": name, "national_id": nationalID]
@@ -233,6 +248,7 @@ struct RegistrationController: Sendable {
         guard try await services.captcha.verify(
             id: form.first("captcha_id") ?? "", answer: form.first("captcha") ?? "", browserHash: registration.browserHash)
         else {
+            services.countFailure("registry-match", context)
             return try await render(
                 .personal, registration, request: request, language: lang,
                 extra: kept.merging(["error": Strings.text("captcha_wrong", lang), "captcha_error": true]) { a, _ in a },
@@ -241,11 +257,14 @@ struct RegistrationController: Sendable {
         guard let school = registration.school else { return Responses.redirect(url(registration, .school, lang)) }
         switch try await services.accountApplication.match(name: name, nationalID: nationalID, school: school) {
         case .success(let record):
+            let changed = registration.record != record
             registration.name = record.name
             registration.nationalID = record.nationalID
             registration.record = record
+            registration.complete(.personal, changedLaterSteps: changed)
             return try await advance(&registration, to: .confirm, lang)
         case .failure(let problem):
+            services.countFailure("registry-match", context)
             let key = problem == .alreadyHasAccount ? "register_already" : "register_no_match"
             return try await render(
                 .personal, registration, request: request, language: lang,
@@ -274,6 +293,7 @@ struct RegistrationController: Sendable {
         registration.email = email
         registration.mobile = mobile
         registration.passwordHash = try await services.passwordHasher.hash(password)
+        registration.complete(.account)
         return try await advance(&registration, to: .summary, lang)
     }
 
@@ -281,6 +301,7 @@ struct RegistrationController: Sendable {
         async throws -> Response
     {
         if form.first("edit") != nil { return try await advance(&registration, to: .account, lang) }
+        registration.complete(.summary)
         switch try await services.accountApplication.create(registration) {
         case .success:
             registration.passwordHash = nil

@@ -17,43 +17,45 @@ struct ResourceController: Sendable {
             router.get(RouterPath(path)) { request, context in await userinfo(request, context) }
             router.post(RouterPath(path)) { request, context in await userinfo(request, context) }
         }
-        api("/moeresource/api/v1/oidc/profile", scope: "profile", router) { AccountClaims.profile(of: $0) }
-        api("/moeresource/api/v1/oidc/eduinfo", scope: "eduinfo", router, gzip: true) { AccountClaims.eduinfo(of: $0) }
-        api("/moeresource/api/v2/oidc/eduinfo", scope: "eduinfo", router) { AccountClaims.eduinfo(of: $0) }
-        api("/cncresource/api/v1/eduinfo", scope: "eduinfo", router) { AccountClaims.eduinfo(of: $0) }
-        api("/moeresource/api/v2/oidc/relation", scope: "relation", router) { account in
+        api("/moeresource/api/v1/oidc/profile", scope: "profile", router) { account, _ in AccountClaims.profile(of: account) }
+        api("/moeresource/api/v1/oidc/eduinfo", scope: "eduinfo", router, gzip: true) { account, _ in
+            AccountClaims.eduinfo(of: account)
+        }
+        api("/moeresource/api/v2/oidc/eduinfo", scope: "eduinfo", router) { account, _ in AccountClaims.eduinfo(of: account) }
+        api("/cncresource/api/v1/eduinfo", scope: "eduinfo", router) { account, _ in AccountClaims.eduinfo(of: account) }
+        api("/moeresource/api/v2/oidc/relation", scope: "relation", router) { account, _ in
             // Students have no class relations; teachers' relations arrive with the staff registry.
             ["sub": .string(account.id), "relation": []]
         }
-        api("/cncresource/api/v1/personid", scope: "personid", router) { account in
+        api("/cncresource/api/v1/personid", scope: "personid", router) { account, _ in
             ["sub": .string(account.id), "personid": account.nationalID.map(JSONValue.string) ?? .null]
         }
-        api("/cncresource/api/v1/guid", scope: "guid", router) { account in
-            ["sub": .string(account.id), "guid": AccountClaims.guid(of: account).map(JSONValue.string) ?? .null]
+        api("/cncresource/api/v1/guid", scope: "guid", router) { [claims = services.accountClaims] account, client in
+            ["sub": .string(account.id), "guid": claims.guid(of: account, for: client).map(JSONValue.string) ?? .null]
         }
     }
 
     private func api(
         _ path: String, scope: String, _ router: Router<AppContext>, gzip: Bool = false,
-        _ payload: @escaping @Sendable (Account) -> [String: JSONValue]
+        _ payload: @escaping @Sendable (Account, Client) -> [String: JSONValue]
     ) {
         router.get(RouterPath(path)) { request, context in
-            await answer(request, context, scope: scope) { account, _ in
-                let body = try JSON.encode(payload(account))
-                return gzip && Self.acceptsGzip(request) ? try Self.gzipped(body) : Responses.json(payload(account), noStore: true)
+            await answer(request, context, scope: scope) { account, _, client in
+                let body = payload(account, client)
+                return gzip && Self.acceptsGzip(request) ? try Self.gzipped(try JSON.encode(body)) : Responses.json(body, noStore: true)
             }
         }
     }
 
     func userinfo(_ request: Request, _ context: AppContext) async -> Response {
-        await answer(request, context, scope: Scope.openid) { account, claims in
-            Responses.json(AccountClaims.claims(of: account, scopes: claims.scopes), noStore: true)
+        await answer(request, context, scope: Scope.openid) { account, claims, client in
+            Responses.json(services.accountClaims.claims(of: account, scopes: claims.scopes, client: client), noStore: true)
         }
     }
 
     private func answer(
         _ request: Request, _ context: AppContext, scope: String,
-        _ body: (Account, AccessTokenClaims) async throws -> Response
+        _ body: (Account, AccessTokenClaims, Client) async throws -> Response
     ) async -> Response {
         do {
             let token = try await bearerToken(request)
@@ -71,11 +73,16 @@ struct ResourceController: Sendable {
             guard claims.scopes.contains(scope) else {
                 throw OAuthError(.insufficientScope, "The access token lacks the \(scope) scope.")
             }
-            guard claims.gid != nil, let account = try await services.store.account(id: claims.sub), account.status == .active
+            guard claims.gid != nil, let account = try await services.store.account(id: claims.sub), account.status == .active,
+                let client = try await services.store.client(id: claims.clientID)
             else { throw OAuthError.invalidToken("The access token does not represent an active account.") }
-            return try await body(account, claims)
+            return try await body(account, claims, client)
         } catch let error as OAuthError {
             return Responses.bearerError(error)
+        } catch is BodyTooLarge {
+            var response = Responses.bearerError(.invalidRequest("The request body is too large."))
+            response.status = .contentTooLarge
+            return response
         } catch {
             context.logger.error("resource endpoint failure", metadata: ["error": "\(type(of: error))"])
             return Responses.json(["error": "server_error"], status: .internalServerError, noStore: true)
@@ -94,7 +101,7 @@ struct ResourceController: Sendable {
         }
         var fromBody: String?
         if request.method == .post, request.headers[.contentType]?.lowercased().hasPrefix("application/x-www-form-urlencoded") == true {
-            let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
+            let form = try await RequestReading.protocolForm(request, limit: services.config.maxBodyBytes)
             fromBody = try form.single("access_token")
         }
         switch (fromHeader, fromBody) {

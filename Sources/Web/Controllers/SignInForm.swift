@@ -44,13 +44,8 @@ struct SignInForm: Sendable {
 
     /// Checks a submitted form: rate limit, CSRF, captcha, then account and password (with the throttle).
     func submit(_ target: Target, request: Request, context: AppContext, language: Language) async throws -> Result {
-        guard services.rateLimiter.allow("login:" + context.clientIP, limit: services.config.loginRateLimitPerMinute, now: services.clock.now()) else {
-            return .page(services.pages.error("error_rate_limited", language: language, status: .tooManyRequests, requestID: context.requestID))
-        }
-        let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
-        guard services.browser.checkCSRF(form, request: request) else {
-            return .page(services.pages.error("error_csrf", language: language, status: .forbidden, requestID: context.requestID))
-        }
+        guard !services.failuresExhausted("login", context) else { return .page(services.rateLimitedPage(language, context)) }
+        let form = try await services.verifiedForm(request)
         let username = form.first("username") ?? ""
         let password = form.first("password") ?? ""
         func again(_ messageKey: String?, _ status: HTTPResponse.Status, message: String? = nil, captchaError: Bool = false)
@@ -66,8 +61,12 @@ struct SignInForm: Sendable {
         let browserHash = request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) } ?? ""
         guard try await services.captcha.verify(
             id: form.first("captcha_id") ?? "", answer: form.first("captcha") ?? "", browserHash: browserHash)
-        else { return try await again("captcha_wrong", .badRequest, captchaError: true) }
+        else {
+            services.countFailure("login", context)
+            return try await again("captcha_wrong", .badRequest, captchaError: true)
+        }
         guard !username.isEmpty, !password.isEmpty, username.utf8.count <= 128, password.utf8.count <= 128 else {
+            services.countFailure("login", context)
             return try await again("login_failed", .badRequest)
         }
         let userAgent = request.headers[.userAgent] ?? ""
@@ -79,6 +78,7 @@ struct SignInForm: Sendable {
                 accountID: account.id, amr: ["pwd"], ip: context.clientIP, userAgent: userAgent)
             return .signedIn(account, session, cookie)
         case .badCredentials:
+            services.countFailure("login", context)
             return try await again("login_failed", .unauthorized)
         case .wait(let seconds):
             let message = Strings.text("login_wait", language).replacingOccurrences(of: "{seconds}", with: String(seconds))

@@ -35,7 +35,7 @@ struct TokenController: Sendable {
     ) async -> Response {
         let authorization = request.headers[.authorization]
         do {
-            let form = try await RequestReading.form(request, limit: services.config.maxBodyBytes)
+            let form = try await RequestReading.protocolForm(request, limit: services.config.maxBodyBytes)
             let client: Client
             do {
                 client = try await services.clientAuthenticator.authenticate(form, authorization: authorization)

@@ -68,13 +68,11 @@ struct PageRateLimitMiddleware: RouterMiddleware {
     {
         let path = request.uri.path
         let limited = path.hasPrefix("/interaction/") || path == DiscoveryDocument.Path.authorize || path.hasPrefix("/demo")
-            || path == "/login" || path == "/profile" || path.hasPrefix("/captcha/") || path.hasPrefix("/register")
+            || path == "/login" || path.hasPrefix("/profile") || path.hasPrefix("/captcha/") || path.hasPrefix("/register")
             || path == DiscoveryDocument.Path.logout || path == "/auth-logout" || path == "/oidc/v1/userlogout"
+            || path == LogoutController.confirmPath
         if limited, !services.rateLimiter.allow("page:" + context.clientIP, limit: services.config.rateLimitPerMinute, now: services.clock.now()) {
-            var response = services.pages.error(
-                "error_rate_limited", language: .zhTW, status: .tooManyRequests, requestID: context.requestID)
-            response.headers[.retryAfter] = "60"
-            return response
+            return services.rateLimitedPage(Language.of(request), context)
         }
         return try await next(request, context)
     }

@@ -1,33 +1,58 @@
-import OIDC
-import Identity
-import Storage
-import Logging
-import Foundation
 import Synchronization
 
-/// Fixed-window request counting per key (an endpoint class and a client address). In memory per node: with N
-/// nodes behind a balancer the effective limit is at most N times the configured one, which is acceptable for
-/// abuse control; the per-account sign-in throttle is stored in the database and holds across nodes.
+/// Request counting per key (an endpoint class and a client address) in fixed one-minute windows, in memory per
+/// node: with N nodes behind a balancer the effective limit is at most N times the configured one, which is
+/// acceptable for abuse control; the per-account sign-in throttle is stored in the database and holds across
+/// nodes.
+///
+/// Memory is bounded: all counts of a minute live in one table that is dropped whole when the minute turns (no
+/// per-request scan), and a table holds at most `capacity` keys. Once it is full, keys it has not seen this
+/// minute share one overflow count, so a flood of fresh addresses can neither grow memory nor escape limits.
 final class RateLimiter: Sendable {
-    private struct Window {
-        var start: Int64
-        var count: Int
+    private struct Minute {
+        var number: Int64 = .min
+        var counts: [String: Int] = [:]
+        var overflow = 0
     }
 
-    private let state = Mutex<[String: Window]>([:])
-    private let windowSeconds: Int64 = 60
+    private let state = Mutex(Minute())
+    let capacity: Int
 
-    /// True when the request is within `limit` for the current minute.
+    init(capacity: Int = 100_000) {
+        self.capacity = capacity
+    }
+
+    /// Counts a request and tells whether it is within `limit` for the current minute.
     func allow(_ key: String, limit: Int, now: Int64) -> Bool {
-        state.withLock { windows in
-            if windows.count > 200_000 {
-                windows = windows.filter { now - $0.value.start < windowSeconds }
+        add(key, now: now) <= limit
+    }
+
+    /// Counts an event (a failure) without deciding anything.
+    func record(_ key: String, now: Int64) {
+        _ = add(key, now: now)
+    }
+
+    /// Whether `key` has already used up `limit` this minute; counts nothing. Used where only failures count.
+    func isExhausted(_ key: String, limit: Int, now: Int64) -> Bool {
+        state.withLock { minute in
+            guard minute.number == now / 60 else { return false }
+            return (minute.counts[key] ?? (minute.counts.count >= capacity ? minute.overflow : 0)) >= limit
+        }
+    }
+
+    private func add(_ key: String, now: Int64) -> Int {
+        state.withLock { minute in
+            if minute.number != now / 60 { minute = Minute(number: now / 60) }
+            if let count = minute.counts[key] {
+                minute.counts[key] = count + 1
+                return count + 1
             }
-            var window = windows[key] ?? Window(start: now, count: 0)
-            if now - window.start >= windowSeconds { window = Window(start: now, count: 0) }
-            window.count += 1
-            windows[key] = window
-            return window.count <= limit
+            guard minute.counts.count < capacity else {
+                minute.overflow += 1
+                return minute.overflow
+            }
+            minute.counts[key] = 1
+            return 1
         }
     }
 }

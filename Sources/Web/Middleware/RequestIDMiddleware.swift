@@ -1,36 +1,55 @@
-import Identity
-import Storage
-import Logging
+import Foundation
 import Hummingbird
+import Identity
+import Logging
 import OIDC
+import Storage
 
-/// Gives every request an id and a client address, and logs one line per request (method, path, status, time).
-/// Query strings are never logged: they can carry codes, tokens and national IDs.
+/// Gives every request an id and a client address, and writes one access-log line per request: method, route,
+/// status, duration and request id. Neither query strings nor the random ids inside paths are logged: they can
+/// carry codes, tokens, interaction ids and national IDs.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = AppContext
-    let trustForwardedFor: Bool
+    let clientAddress: ClientAddress
 
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws
         -> Response
     {
+        let started = ContinuousClock.now
         var context = context
         // Ids only need to be unique enough to find a request in the logs, not unguessable.
         context.requestID = String(UInt64.random(in: .min ... .max), radix: 36)
-        context.clientIP = clientIP(request, context: context)
+        context.clientIP = clientAddress.resolve(
+            peer: context.remoteAddress?.ipAddress, forwardedFor: request.headers[values: HeaderNames.forwardedFor])
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
-        var response = try await next(request, context)
-        response.headers[HeaderNames.requestID] = context.requestID
-        return response
+        do {
+            var response = try await next(request, context)
+            response.headers[HeaderNames.requestID] = context.requestID
+            log(request, context, status: response.status.code, since: started)
+            return response
+        } catch {
+            log(request, context, status: (error as? any HTTPResponseError)?.status.code ?? 500, since: started)
+            throw error
+        }
     }
 
-    private func clientIP(_ request: Request, context: AppContext) -> String {
-        if trustForwardedFor, let forwarded = request.headers[HeaderNames.forwardedFor],
-            let first = forwarded.split(separator: ",").first
-        {
-            return first.trimmingSpaces()
+    private func log(_ request: Request, _ context: AppContext, status: Int, since started: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue), "route": .string(Self.route(request.uri.path)),
+                "status": .stringConvertible(status), "duration_ms": .string(String(format: "%.1f", milliseconds)),
+            ])
+    }
+
+    /// The path with every random-looking segment (interaction, registration and captcha ids) replaced by `:id`.
+    static func route(_ path: String) -> String {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false).map { segment -> Substring in
+            let name = segment.split(separator: ".", maxSplits: 1).first ?? segment
+            return name.utf8.count >= 16 ? ":id" : segment
         }
-        return context.remoteAddress?.ipAddress ?? "unknown"
+        return String(segments.joined(separator: "/").prefix(200))
     }
 }
-
-import Foundation

@@ -13,9 +13,12 @@ enum RequestReading {
         RequestParameters.parseForm(Substring(request.uri.query ?? ""))
     }
 
-    /// The form body of a POST. Anything other than `application/x-www-form-urlencoded` is `invalid_request`, and a
-    /// body over the limit is refused before it is buffered.
-    static func form(_ request: Request, limit: Int) async throws -> RequestParameters {
+    /// The form body of a POST to a protocol endpoint (token, revocation, introspection, userinfo, authorize,
+    /// RP-initiated logout), whose callers prove themselves by client authentication or a bearer token, or need
+    /// no proof. Every page form goes through `Services.verifiedForm` instead, which also checks the CSRF token.
+    /// Anything other than `application/x-www-form-urlencoded` is `invalid_request`, and a body over the limit is
+    /// refused before it is buffered.
+    static func protocolForm(_ request: Request, limit: Int) async throws -> RequestParameters {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
             throw OAuthError.invalidRequest("The body must be application/x-www-form-urlencoded.")
@@ -31,7 +34,7 @@ enum RequestReading {
 
     /// GET reads the query; POST reads the form body (authorize, userinfo and logout accept both).
     static func parameters(_ request: Request, limit: Int) async throws -> RequestParameters {
-        request.method == .post ? try await form(request, limit: limit) : query(request)
+        request.method == .post ? try await protocolForm(request, limit: limit) : query(request)
     }
 }
 

@@ -85,7 +85,14 @@ enum Strings {
         "scope_openid2": ("基本登入資訊", "Basic sign-in information"),
         "scope_eduinfo": ("您的學校、年級、班級與座號", "Your school, grade, class and seat number"),
         "scope_educloudroles": ("您在教育雲的身分（學生或教師）", "Your education cloud role (student or teacher)"),
-        "scope_guid": ("跨應用服務的匿名識別碼", "An anonymous identifier shared across apps"),
+        "scope_guid": (
+            "跨應用服務共用的識別碼（無法由此推回您的身分證字號）",
+            "An identifier shared across apps (it cannot be turned back into your ID number)"
+        ),
+        "scope_guid_moe": (
+            "由身分證字號計算的識別碼（可據以辨識您的身分證字號）",
+            "An identifier computed from your ID number (it identifies your ID number)"
+        ),
         "scope_personid": ("您的身分證字號", "Your national ID number"),
         "scope_relation": ("您的班級關係資料", "Your class relationships"),
         "error_title": ("發生錯誤", "Something went wrong"),

@@ -1,0 +1,85 @@
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// An IP address or CIDR range (IPv4 or IPv6), for `trusted_proxies`. Parsing is the C library's `inet_pton`,
+/// so every textual form it accepts is accepted, and nothing else.
+public struct IPRange: Sendable, Equatable, CustomStringConvertible {
+    private let network: [UInt8]
+    private let prefixLength: Int
+    public let description: String
+
+    public init?(_ text: String) {
+        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        guard let first = parts.first, let address = Self.bytes(of: first) else { return nil }
+        let bits = address.count * 8
+        let length = parts.count == 2 ? Int(parts[1]) : bits
+        guard let length, (0...bits).contains(length) else { return nil }
+        self.network = Self.masked(address, prefixLength: length)
+        self.prefixLength = length
+        self.description = text
+    }
+
+    /// Whether `address` (textual) lies in the range. An IPv4-mapped IPv6 address matches its IPv4 range.
+    public func contains(_ address: String) -> Bool {
+        guard var bytes = Self.bytes(of: address) else { return false }
+        if bytes.count == 16, network.count == 4, bytes[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] {
+            bytes = Array(bytes[12...])
+        }
+        return bytes.count == network.count && Self.masked(bytes, prefixLength: prefixLength) == network
+    }
+
+    /// The address's bytes (4 or 16), or nil when it is not an IP address.
+    static func bytes(of text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return nil
+    }
+
+    private static func masked(_ bytes: [UInt8], prefixLength: Int) -> [UInt8] {
+        bytes.enumerated().map { index, byte in
+            let bitsHere = max(0, min(8, prefixLength - index * 8))
+            return bitsHere == 0 ? 0 : byte & UInt8(truncatingIfNeeded: 0xFF << (8 - bitsHere))
+        }
+    }
+
+    static let loopback = [IPRange("127.0.0.0/8")!, IPRange("::1")!]
+
+    /// Whether a host name or address can only be reached from this machine.
+    public static func isLoopback(host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return bare.lowercased() == "localhost" || loopback.contains { $0.contains(bare) }
+    }
+}
+
+/// Which address a request came from. The socket's peer is believed unless it is a trusted proxy; then
+/// `X-Forwarded-For` is read from the right (each proxy appends the address it saw), skipping trusted proxies,
+/// and the first address that is not one is the client. Entries further left were written by the client itself
+/// and are never believed.
+struct ClientAddress: Sendable {
+    let trustedProxies: [IPRange]
+
+    func resolve(peer: String?, forwardedFor: [String]) -> String {
+        guard let peer else { return "unknown" }
+        guard isTrusted(peer), !forwardedFor.isEmpty else { return peer }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
+        var nearest = peer
+        for hop in hops.reversed() {
+            // A hop that is not an address cannot be the client's; the last trusted hop is the best we know.
+            guard IPRange.bytes(of: hop) != nil else { return nearest }
+            guard isTrusted(hop) else { return hop }
+            nearest = hop
+        }
+        return nearest
+    }
+
+    private func isTrusted(_ address: String) -> Bool {
+        trustedProxies.contains { $0.contains(address) }
+    }
+}
