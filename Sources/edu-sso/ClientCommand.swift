@@ -18,7 +18,7 @@ struct ClientCommand: AsyncParsableCommand {
         @Option(name: .customLong("redirect-uri"), help: "Redirect URI, matched exactly (repeatable).") var redirectURIs: [String] = []
         @Option(name: .customLong("post-logout-redirect-uri"), help: "Post-logout redirect URI (repeatable).")
         var postLogoutRedirectURIs: [String] = []
-        @Option(help: "Allowed scopes, space- or comma-separated (default: all but personid).") var scopes: String?
+        @Option(help: "Allowed scopes, space- or comma-separated (default: all but personid and guid).") var scopes: String?
         @Option(help: "confidential or public.") var type: String = "confidential"
         @Option(name: .customLong("auth-method"), help: "client_secret_basic, client_secret_post, private_key_jwt or none.")
         var authMethod: String?

@@ -16,6 +16,29 @@ STUDENT = ("interop.student", "Passw0rd1234")
 CAPTCHA = os.environ["EDU_SSO_CAPTCHA_TEST_CODE"]
 RP = {"client_id": "interop-rp", "client_secret": "interop-secret-0123456789", "redirect_uri": "http://127.0.0.1:9/cb"}
 
+# Every credential the suite handles, so that test_zz_log_hygiene can search the server's log for each of them.
+SEEN_SECRETS = set()
+_send = requests.Session.send
+
+
+def _recording_send(session, request, **kwargs):
+    response = _send(session, request, **kwargs)
+    location = response.headers.get("Location", "")
+    for name, values in parse_qs(urlparse(location).query).items():
+        if name == "code":
+            SEEN_SECRETS.update(values)
+    if "json" in response.headers.get("Content-Type", ""):
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict):
+            SEEN_SECRETS.update(str(body[key]) for key in ("access_token", "refresh_token", "id_token") if key in body)
+    return response
+
+
+requests.Session.send = _recording_send
+
 
 @pytest.fixture(scope="session")
 def discovery():

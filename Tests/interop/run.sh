@@ -11,7 +11,7 @@ bin="$root/.build/debug/edu-sso"
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
 export EDU_SSO_ISSUER="http://127.0.0.1:$port" EDU_SSO_PORT=$port EDU_SSO_DATA_DIR="$work/data" \
-       EDU_SSO_KEYS_DIR="$work/keys" EDU_SSO_DEVELOPMENT=true EDU_SSO_LOG_LEVEL=warning \
+       EDU_SSO_KEYS_DIR="$work/keys" EDU_SSO_DEVELOPMENT=true EDU_SSO_LOG_LEVEL=debug \
        EDU_SSO_LOGIN_RATE_LIMIT_PER_MINUTE=1000 EDU_SSO_RATE_LIMIT_PER_MINUTE=100000 EDU_SSO_PURGE_INTERVAL_SECONDS=5 \
        EDU_SSO_CAPTCHA_TEST_CODE=123
 server_pid=""
@@ -71,6 +71,7 @@ printf '%s\n' "national_id,name,school_code,school_level,grade,class_no,seat_no,
   "B120000026,林志明,193662,國小,4,03,20,114,1,在學" \
   "A223456781,黃小芸,193516,國中,7,05,9,114,2,在學" \
   "B120000035,周柏翰,193662,國小,6,03,8,114,1,在學" "B120000044,吳思妤,193662,國小,6,03,9,114,1,在學" \
+  "B120000053,許志豪,193662,國小,5,01,4,114,1,在學" \
   > "$work/roster.csv"
 "$bin" registry import "$work/roster.csv" >/dev/null
 

@@ -76,28 +76,47 @@ def test_max_age_forces_a_new_sign_in():
     assert "code" in query
 
 
-def test_refresh_grace_window_allows_one_retry():
+def test_refresh_retry_inside_the_grace_window_gets_the_same_successor():
     _, _, tokens = full_sign_in()
     original = tokens["refresh_token"]
     first = token_request({"grant_type": "refresh_token", "refresh_token": original}).json()
     retry = token_request({"grant_type": "refresh_token", "refresh_token": original})
     assert retry.status_code == 200, retry.text
-    # The retry replaced the first successor, which the client never received.
-    lost = token_request({"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
-    assert lost.json()["error"] == "invalid_grant"
-    assert token_request({"grant_type": "refresh_token", "refresh_token": retry.json()["refresh_token"]}).status_code == 200
-    # A second retry is reuse.
+    # Idempotent: the retry is handed the very successor the first answer carried, so neither copy is lost.
+    assert retry.json()["refresh_token"] == first["refresh_token"]
+    moved = token_request({"grant_type": "refresh_token", "refresh_token": first["refresh_token"]})
+    assert moved.status_code == 200
+    # Once the holder moved on, the old token gets nothing, and the holder's new token still works.
     assert token_request({"grant_type": "refresh_token", "refresh_token": original}).json()["error"] == "invalid_grant"
+    assert token_request({"grant_type": "refresh_token", "refresh_token": moved.json()["refresh_token"]}).status_code == 200
 
 
 def kid_of(token):
     return json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]
 
 
-def test_key_rotation_keeps_old_tokens_verifiable():
+def jwks_kids():
+    return {k["kid"] for k in requests.get(ISSUER + "/oidc/v1/jwksets", timeout=10).json()["keys"]}
+
+
+def test_a_rotated_key_is_published_before_it_signs():
     _, _, before = full_sign_in("openid profile")
     old_kid = kid_of(before["id_token"])
-    subprocess.run([BIN, "keys", "rotate", "--alg", "RS256"], check=True, capture_output=True, env=os.environ)
+    out = subprocess.run([BIN, "keys", "rotate", "--alg", "RS256"], check=True, capture_output=True, env=os.environ, text=True)
+    assert "signs from" in out.stdout
+    deadline = time.time() + 15
+    while time.time() < deadline and len(jwks_kids()) < 3:
+        time.sleep(1)
+    assert len(jwks_kids()) >= 3, "the running server did not publish the new key"
+    # Published, but apps that cached the JWKS before it appeared never meet its kid: the old key still signs.
+    _, _, after = full_sign_in("openid profile")
+    assert kid_of(after["id_token"]) == old_kid
+
+
+def test_an_immediate_rotation_keeps_old_tokens_verifiable():
+    _, _, before = full_sign_in("openid profile")
+    old_kid = kid_of(before["id_token"])
+    subprocess.run([BIN, "keys", "rotate", "--alg", "RS256", "--immediately"], check=True, capture_output=True, env=os.environ)
     deadline = time.time() + 15
     new_kid = old_kid
     while time.time() < deadline and new_kid == old_kid:
@@ -105,8 +124,7 @@ def test_key_rotation_keeps_old_tokens_verifiable():
         _, _, after = full_sign_in("openid profile")
         new_kid = kid_of(after["id_token"])
     assert new_kid != old_kid, "the running server did not pick up the rotated key"
-    kids = {k["kid"] for k in requests.get(ISSUER + "/oidc/v1/jwksets", timeout=10).json()["keys"]}
-    assert {old_kid, new_kid} <= kids
+    assert {old_kid, new_kid} <= jwks_kids()
     verify_id_token(before["id_token"], RP["client_id"])
     userinfo = requests.get(ISSUER + "/oidc/v1/userinfo", headers={"Authorization": "Bearer " + before["access_token"]}, timeout=10)
     assert userinfo.status_code == 200

@@ -103,7 +103,18 @@ def test_personid_and_guid_released_only_with_their_scopes():
     assert person["personid"] == "A123456789"
     guid = requests.get(ISSUER + "/cncresource/api/v1/guid", headers=bearer, timeout=10).json()
     import hashlib
-    assert guid["guid"] == hashlib.sha256(b"A123456789").hexdigest()
+    # Keyed by default: 64 hex characters, stable, and not the unkeyed SHA-256 that anyone could reverse.
+    assert len(guid["guid"]) == 64 and int(guid["guid"], 16) >= 0
+    assert guid["guid"] != hashlib.sha256(b"A123456789").hexdigest()
+    _, _, again = full_sign_in("openid guid")
+    assert requests.get(ISSUER + "/cncresource/api/v1/guid", headers={"Authorization": "Bearer " + again["access_token"]},
+                        timeout=10).json()["guid"] == guid["guid"]
+    # Without the scopes the APIs refuse.
+    _, _, plain = full_sign_in("openid profile")
+    for api in ("personid", "guid"):
+        refused = requests.get(ISSUER + "/cncresource/api/v1/" + api, headers={"Authorization": "Bearer " + plain["access_token"]},
+                               timeout=10)
+        assert refused.status_code == 403 and refused.json()["error"] == "insufficient_scope"
 
 
 def test_consent_is_remembered_and_prompt_none_is_silent():

@@ -135,3 +135,33 @@ def test_steps_cannot_be_skipped_and_applications_belong_to_their_browser():
 def test_school_lists_credit_their_source():
     page = start(Browser())
     assert "資料來源：教育部統計處" in page.text
+
+
+def test_no_later_step_can_be_posted_before_its_predecessors():
+    browser = Browser()
+    confirm = personal(browser, to_personal(browser), "許志豪", "B120000053")
+    base = form_action(confirm.text).split("/confirm")[0]
+    token = csrf_of(confirm.text)
+    forged = {
+        "consent": {"decision": "agree"},
+        "account": {"username": "skip.consent", "password": "Safe2Pass", "confirmation": "Safe2Pass",
+                    "email": "s@example.com", "mobile": "0911000999", "next": "1"},
+        "summary": {"finish": "1"},
+        "done": {"finish": "1"},
+    }
+    # Straight from step 5: every later step is refused and sends the browser back to where it really is.
+    for step, data in forged.items():
+        if step == "consent":
+            continue
+        response = browser.post(base + "/" + step + "?lang=zh-TW", {"csrf_token": token, **data})
+        assert response.status_code == 303 and "/confirm" in response.headers["Location"], (step, response.status_code)
+    # Through confirm to the consent page, the personal-data consent still cannot be skipped.
+    consent = browser.follow(post(browser, confirm, {"next": "1"}))
+    assert "個資蒐集告知聲明同意書" in consent.text
+    for step in ("account", "summary", "done"):
+        response = browser.post(base + "/" + step + "?lang=zh-TW", {"csrf_token": token, **forged[step]})
+        assert response.status_code == 303 and "/consent" in response.headers["Location"], (step, response.status_code)
+    # No account was made by any of it.
+    signed_in = Browser()
+    refused = signed_in.login(signed_in.get(ISSUER + "/login"), "skip.consent", "Safe2Pass")
+    assert refused.status_code == 401

@@ -9,10 +9,10 @@ public enum Scope {
         "openid2", "eduinfo", "educloudroles", "guid", "personid", "relation",
     ]
 
-    /// What a newly registered client may request unless the operator narrows or widens it. `personid`
-    /// releases national IDs, so it must be granted to a client explicitly.
+    /// What a newly registered client may request unless the operator narrows or widens it. `personid` releases
+    /// national IDs and `guid` links a student across apps, so each must be granted to a client explicitly.
     public static let defaultAllowed: [String] = [
-        "openid", "profile", "email", "phone", "offline_access", "openid2", "eduinfo", "educloudroles", "guid",
+        "openid", "profile", "email", "phone", "offline_access", "openid2", "eduinfo", "educloudroles",
     ]
 
     /// The claims each scope releases in the ID token and at userinfo.

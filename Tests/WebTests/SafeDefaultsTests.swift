@@ -1,0 +1,279 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Identity
+import Logging
+import NIOCore
+import Notify
+import OIDC
+import Synchronization
+import Storage
+import Testing
+
+@testable import Web
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Production is the default, development conveniences stay on loopback, messages never fall back to the outbox.
+@Suite struct ProductionModeTests {
+    @Test func developmentModeIsOnlyForALoopbackHTTPIssuer() throws {
+        #expect(try AppConfig(values: [:]).development == false)
+        #expect(try AppConfig(values: ["development": "true"]).development)
+        let refused: [[String: String]] = [
+            ["development": "true", "issuer": "https://sso.example.edu.tw"],
+            ["development": "true", "issuer": "http://sso.example.edu.tw"],
+            ["development": "true", "issuer": "http://127.0.0.1:8080", "host": "0.0.0.0"],
+            ["development": "true", "issuer": "http://10.1.2.3:8080", "host": "10.1.2.3"],
+        ]
+        for values in refused {
+            #expect(throws: ConfigError.self, "\(values)") { try AppConfig(values: values) }
+        }
+        // Without the switch, the same public issuer starts in production mode.
+        #expect(try AppConfig(values: ["issuer": "https://sso.example.edu.tw", "host": "0.0.0.0"]).development == false)
+        #expect(try AppConfig(values: ["development": "true", "issuer": "http://localhost:8080", "host": "::1"]).development)
+    }
+
+    @Test func productionRefusesToStartWithoutARealSender() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-prod-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var config = try AppConfig(values: ["issuer": "https://sso.example.edu.tw"])
+        config.dataDir = directory.appendingPathComponent("data").path
+        config.keysDir = directory.appendingPathComponent("keys").path
+        await #expect(throws: ConfigError.self) { try await buildApplication(config) }
+        // With a sender, production builds: no demo app, no demo student, no outbox.
+        let built = try await buildApplication(config, notifier: CapturingNotifier())
+        #expect(built.demo == nil)
+        #expect(!(built.services.notifier is OutboxNotifier))
+        #expect(try await built.services.store.client(id: DemoSeed.clientID) == nil)
+        #expect(try await built.services.store.registryCount() == 0)
+        try await built.services.store.shutdown()
+    }
+
+    @Test func trustForwardedForIsGoneAndProxiesAreParsed() throws {
+        #expect(throws: ConfigError.self) { try AppConfig(values: ["trust_forwarded_for": "true"]) }
+        #expect(throws: ConfigError.self) { try AppConfig(values: ["trusted_proxies": "10.0.0.1,not-an-ip"]) }
+        let config = try AppConfig(values: ["trusted_proxies": "10.0.0.1, 192.168.0.0/16,fd00::/8"])
+        #expect(config.trustedProxies.map(\.description) == ["10.0.0.1", "192.168.0.0/16", "fd00::/8"])
+    }
+
+    @Test func aFailedOutboxWriteIsAnError() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-outbox-\(UUID().uuidString)")
+        // A plain file where the outbox folder should be: nothing can be written there.
+        _ = FileManager.default.createFile(atPath: file.path, contents: Data("x".utf8))
+        defer { try? FileManager.default.removeItem(at: file) }
+        let outbox = OutboxNotifier(directory: file, logger: Logger(label: "test"))
+        await #expect(throws: (any Error).self) {
+            try await outbox.send(OutgoingMessage(channel: .email, to: "a@example.com", subject: "s", body: "b"))
+        }
+    }
+
+    @Test func theOutboxIsPurged() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-outbox-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outbox = OutboxNotifier(directory: directory, logger: Logger(label: "test"))
+        try await outbox.send(OutgoingMessage(channel: .sms, to: "0912345678", subject: "", body: "code 123456"))
+        try outbox.purge(olderThan: Date().addingTimeInterval(-60))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).count == 1)
+        try outbox.purge(olderThan: Date().addingTimeInterval(60))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+}
+
+/// A sender for tests: keeps what was sent.
+final class CapturingNotifier: Notifier {
+    let sent = Mutex<[OutgoingMessage]>([])
+    func send(_ message: OutgoingMessage) async throws { sent.withLock { $0.append(message) } }
+}
+
+@Suite struct ClientAddressTests {
+    let proxy = ClientAddress(trustedProxies: [IPRange("10.0.0.0/8")!, IPRange("::1")!])
+
+    @Test func withoutTrustedProxiesTheHeaderIsIgnored() {
+        let direct = ClientAddress(trustedProxies: [])
+        #expect(direct.resolve(peer: "203.0.113.9", forwardedFor: ["1.2.3.4"]) == "203.0.113.9")
+    }
+
+    @Test func theRightmostUntrustedHopIsTheClient() {
+        // The client wrote "6.6.6.6" itself; the proxy appended the address it saw.
+        #expect(proxy.resolve(peer: "10.0.0.5", forwardedFor: ["6.6.6.6, 203.0.113.9"]) == "203.0.113.9")
+        #expect(proxy.resolve(peer: "10.0.0.5", forwardedFor: ["6.6.6.6, 203.0.113.9, 10.0.0.7"]) == "203.0.113.9")
+        #expect(proxy.resolve(peer: "10.0.0.5", forwardedFor: ["6.6.6.6", "203.0.113.9"]) == "203.0.113.9")
+        // An untrusted peer's header is not believed at all.
+        #expect(proxy.resolve(peer: "198.51.100.1", forwardedFor: ["203.0.113.9"]) == "198.51.100.1")
+        // Garbage stops the walk at the last trusted hop.
+        #expect(proxy.resolve(peer: "10.0.0.5", forwardedFor: ["not-an-address"]) == "10.0.0.5")
+        #expect(proxy.resolve(peer: "::1", forwardedFor: ["2001:db8::7"]) == "2001:db8::7")
+    }
+
+    @Test func ranges() {
+        #expect(IPRange("192.168.0.0/16")!.contains("192.168.44.1"))
+        #expect(!IPRange("192.168.0.0/16")!.contains("192.169.0.1"))
+        #expect(IPRange("10.0.0.0/8")!.contains("::ffff:10.1.2.3"))
+        #expect(IPRange("2001:db8::/32")!.contains("2001:db8:1::1"))
+        #expect(IPRange("10.0.0.0/33") == nil && IPRange("nonsense") == nil)
+        #expect(IPRange.isLoopback(host: "127.0.0.1") && IPRange.isLoopback(host: "[::1]") && !IPRange.isLoopback(host: "0.0.0.0"))
+    }
+}
+
+@Suite struct RateLimiterTests {
+    @Test func memoryIsBoundedAndANewMinuteStartsAfresh() {
+        let limiter = RateLimiter(capacity: 100)
+        for index in 0..<100 { #expect(limiter.allow("k\(index)", limit: 5, now: 60)) }
+        // Full: unseen keys share one overflow count, so a flood of fresh keys cannot escape the limit.
+        for index in 0..<5 { #expect(limiter.allow("fresh\(index)", limit: 5, now: 61)) }
+        #expect(!limiter.allow("fresh-more", limit: 5, now: 62))
+        #expect(limiter.allow("k1", limit: 5, now: 62))
+        #expect(limiter.allow("fresh-more", limit: 5, now: 120), "a new minute drops the old table")
+    }
+
+    @Test func failureOnlyCounting() {
+        let limiter = RateLimiter()
+        #expect(!limiter.isExhausted("fail", limit: 2, now: 0))
+        limiter.record("fail", now: 0)
+        limiter.record("fail", now: 1)
+        #expect(limiter.isExhausted("fail", limit: 2, now: 2))
+        #expect(!limiter.isExhausted("fail", limit: 2, now: 60))
+    }
+}
+
+/// The sign-in form over real HTTP: a class behind one school address, and spoofed forwarding headers.
+@Suite struct SchoolAddressTests {
+    /// A minimal browser: one cookie jar for the browser cookie.
+    struct Page {
+        var cookie: String
+        var csrf: String
+        var captchaID: String
+    }
+
+    static func field(_ html: String, _ pattern: String) -> String? {
+        guard let range = html.range(of: pattern, options: .regularExpression) else { return nil }
+        let match = String(html[range])
+        guard let start = match.range(of: "value=\"") else { return nil }
+        return String(match[start.upperBound...].dropLast())
+    }
+
+    static func loginPage(_ client: any TestClientProtocol, headers: HTTPFields = [:]) async throws -> Page {
+        let response = try await client.execute(uri: "/login", method: .get, headers: headers)
+        let html = String(buffer: response.body)
+        let cookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("edu_sso_b=") })
+        return Page(
+            cookie: String(cookie.split(separator: ";")[0]),
+            csrf: try #require(field(html, "name=\"csrf_token\" value=\"[^\"]+\"")),
+            captchaID: try #require(field(html, "name=\"captcha_id\" id=\"captcha-id\" value=\"[^\"]+\"")))
+    }
+
+    static func signIn(_ client: any TestClientProtocol, _ username: String, _ password: String, forwardedFor: String? = nil)
+        async throws -> HTTPResponse.Status
+    {
+        var headers: HTTPFields = [:]
+        if let forwardedFor { headers[HeaderNames.forwardedFor] = forwardedFor }
+        let page = try await loginPage(client, headers: headers)
+        headers[.cookie] = page.cookie
+        headers[.contentType] = "application/x-www-form-urlencoded"
+        let body = URLEncoding.query([
+            ("csrf_token", page.csrf), ("username", username), ("password", password), ("captcha_id", page.captchaID),
+            ("captcha", "123"),
+        ])
+        return try await client.execute(uri: "/login", method: .post, headers: headers, body: ByteBuffer(string: body)).status
+    }
+
+    func withServer(
+        trustedProxies: [IPRange] = [], students: Int,
+        _ body: @Sendable (any TestClientProtocol, BuiltApplication) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-school-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var config = try AppConfig(values: ["development": "true", "captcha_test_code": "123"])
+        config.port = 0
+        config.dataDir = directory.appendingPathComponent("data").path
+        config.keysDir = directory.appendingPathComponent("keys").path
+        config.passwordMemoryKiB = 7 * 1024
+        config.passwordIterations = 1
+        config.trustedProxies = trustedProxies
+        let built = try await buildApplication(config)
+        let hash = try await built.services.passwordHasher.hash("Passw0rd1234")
+        for index in 0..<students {
+            try await built.services.store.insertAccount(
+                Account(id: "student-\(index)", username: "student\(index)", passwordHash: hash, name: "學生\(index)", createdAt: 0, updatedAt: 0))
+        }
+        try await built.application.test(.live) { client in try await body(client, built) }
+    }
+
+    @Test func twoHundredStudentsBehindOneAddressAllSignInWhileGuessesAreThrottled() async throws {
+        try await withServer(students: 200) { client, _ in
+            var refused: [HTTPResponse.Status] = []
+            for index in 0..<200 {
+                let status = try await Self.signIn(client, "student\(index)", "Passw0rd1234")
+                if status != .seeOther { refused.append(status) }
+            }
+            #expect(refused.isEmpty, "correct sign-ins refused: \(refused.count)")
+            var throttled = 0
+            for index in 0..<200 where try await Self.signIn(client, "student\(index)", "Wrong0000x") == .tooManyRequests {
+                throttled += 1
+            }
+            #expect(throttled >= 150, "wrong passwords from one address must be throttled; \(throttled) were")
+        }
+    }
+
+    @Test func aSpoofedForwardingHeaderMovesNoLimitAndNoRecord() async throws {
+        // No trusted proxy: the header is ignored, the socket's address is recorded and limited.
+        try await withServer(students: 1) { client, built in
+            for index in 0..<35 {
+                _ = try await Self.signIn(client, "student0", "Wrong0000x", forwardedFor: "198.51.100.\(index)")
+            }
+            #expect(try await Self.signIn(client, "student0", "Wrong0000x", forwardedFor: "198.51.100.200") == .tooManyRequests)
+            let ips = Set(try await built.services.store.attempts(accountID: "student-0", limit: 100).map(\.ip))
+            #expect(ips == ["127.0.0.1"])
+        }
+        // Behind a trusted proxy: what the client wrote on the left of the header is not believed.
+        try await withServer(trustedProxies: [IPRange("127.0.0.1")!], students: 1) { client, built in
+            for index in 0..<35 {
+                _ = try await Self.signIn(client, "student0", "Wrong0000x", forwardedFor: "198.51.100.\(index), 203.0.113.7")
+            }
+            #expect(
+                try await Self.signIn(client, "student0", "Wrong0000x", forwardedFor: "198.51.100.250, 203.0.113.7") == .tooManyRequests)
+            let ips = Set(try await built.services.store.attempts(accountID: "student-0", limit: 100).map(\.ip))
+            #expect(ips == ["203.0.113.7"])
+        }
+    }
+
+    @Test func aConnectionThatNeverFinishesItsRequestIsClosed() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-idle-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var config = try AppConfig(values: ["development": "true", "connection_idle_timeout_seconds": "1"])
+        config.port = 0
+        config.dataDir = directory.appendingPathComponent("data").path
+        config.keysDir = directory.appendingPathComponent("keys").path
+        let built = try await buildApplication(config)
+        try await built.application.test(.live) { client in
+            let port = try #require(client.port)
+            let closed = try await Task.detached { try Self.partialRequestIsClosed(port: port, waitSeconds: 6) }.value
+            #expect(closed, "a connection holding half a request head must be closed by the idle timeout")
+        }
+    }
+
+    /// Sends half a request head and reports whether the server closes the connection within `waitSeconds`.
+    static func partialRequestIsClosed(port: Int, waitSeconds: Int) throws -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(descriptor >= 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        var timeout = timeval(tv_sec: waitSeconds, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let partial = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        _ = partial.withCString { send(descriptor, $0, strlen($0), 0) }
+        var buffer = [UInt8](repeating: 0, count: 512)
+        // 0 is an orderly close; -1 with EAGAIN is our own timeout expiring with the connection still open.
+        let received = recv(descriptor, &buffer, buffer.count, 0)
+        return received == 0 || (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    }
+}
