@@ -5,7 +5,9 @@ import json
 import os
 import re
 
-from conftest import ISSUER, Browser, csrf_of
+import requests
+
+from conftest import ISSUER, RP, Browser, authorization_params, callback_params, csrf_of
 
 OUTBOX = os.path.join(os.environ["INTEROP_WORK"], "data", "outbox")
 
@@ -25,8 +27,24 @@ def signed_in():
     return browser
 
 
+def phone_claims(browser):
+    """userinfo's phone claims, through an app authorization in the signed-in browser."""
+    params, verifier = authorization_params(scope="openid phone")
+    response = browser.authorize(params)
+    if response.status_code == 200:
+        response = browser.consent(response)
+    query, _ = callback_params(response)
+    tokens = requests.post(ISSUER + "/oidc/v1/token", data={
+        "grant_type": "authorization_code", "code": query["code"], "redirect_uri": RP["redirect_uri"], "code_verifier": verifier},
+        auth=(RP["client_id"], RP["client_secret"]), timeout=10).json()
+    info = requests.get(ISSUER + "/oidc/v1/userinfo", headers={"Authorization": "Bearer " + tokens["access_token"]}, timeout=10).json()
+    return info["phone_number"], info["phone_number_verified"]
+
+
 def test_change_email_and_mobile_with_codes():
     browser = signed_in()
+    # A number typed in by an operator was never proven.
+    assert phone_claims(browser) == ("+886966777888", False)
     page = browser.get(ISSUER + "/profile/edit")
     assert 'value="old@example.com"' in page.text and 'value="0966777888"' in page.text
     bad = browser.post(ISSUER + "/profile/edit", {"csrf_token": csrf_of(page.text), "email": "nope", "mobile": "123"})
@@ -49,6 +67,8 @@ def test_change_email_and_mobile_with_codes():
     assert "資料更新成功" in done.text and 'href="/profile' in done.text
     profile = browser.get(ISSUER + "/profile")
     assert "new@example.com" in profile.text and "0966777999" in profile.text
+    # The new number was proven with the code sent to it.
+    assert phone_claims(browser) == ("+886966777999", True)
 
 
 def test_codes_are_stored_only_as_hashes_and_wear_out():
