@@ -95,22 +95,25 @@ extension SQLStore: LoginRecordStore {
     }
 
     public func recentFailures(username: String, since: Int64) async throws -> [Int64] {
-        try await failures(column: "username", value: username, since: since)
+        try await failures(column: "username", value: username, since: since, resetBySuccess: true)
     }
 
     public func recentFailures(ip: String, since: Int64) async throws -> [Int64] {
-        try await failures(column: "ip", value: ip, since: since)
+        // An address's failures are not forgiven by a success from it: otherwise one valid account would let a
+        // guesser reset the address's count between rounds.
+        try await failures(column: "ip", value: ip, since: since, resetBySuccess: false)
     }
 
-    /// Failed password checks since `since` and after the last success for the same key. Throttled and locked
+    /// Failed password checks since `since` (and, for an account, after its last success). Throttled and locked
     /// attempts are not counted, so waiting out a delay is enough to try again.
-    private func failures(column: String, value: String, since: Int64) async throws -> [Int64] {
+    private func failures(column: String, value: String, since: Int64, resetBySuccess: Bool) async throws -> [Int64] {
         try await read { db in
             let key = SQLIdentifier(column)
             let lastSuccess =
-                try await db.raw(
+                resetBySuccess
+                ? try await db.raw(
                     "SELECT MAX(at) AS at FROM login_attempts WHERE \(key) = \(bind: value) AND outcome = 'success' AND at >= \(bind: since)"
-                ).first()?.decode(column: "at", as: Int64?.self) ?? (since - 1)
+                ).first()?.decode(column: "at", as: Int64?.self) ?? (since - 1) : (since - 1)
             return try await db.raw(
                 """
                 SELECT at FROM login_attempts

@@ -180,7 +180,7 @@ import Testing
         }
     }
 
-    @Test func failuresCountOnlySinceTheLastSuccess() async throws {
+    @Test func accountFailuresCountSinceTheLastSuccessAddressFailuresDoNot() async throws {
         try await withStore { (store: SQLStore) async throws in
             func attempt(_ at: Int64, _ outcome: LoginAttempt.Outcome) async throws {
                 try await store.recordAttempt(
@@ -191,7 +191,8 @@ import Testing
             try await attempt(12, .badCredentials)
             try await attempt(13, .throttled)
             #expect(try await store.recentFailures(username: "u", since: 0) == [12])
-            #expect(try await store.recentFailures(ip: "1.2.3.4", since: 0) == [12])
+            // One valid account must not let a guesser reset its address's count.
+            #expect(try await store.recentFailures(ip: "1.2.3.4", since: 0) == [12, 10])
         }
     }
 

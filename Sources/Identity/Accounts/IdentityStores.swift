@@ -69,6 +69,7 @@ public protocol LoginRecordStore: Sendable {
     func recordAttempt(_ attempt: LoginAttempt) async throws
     /// Times of failed attempts for a username since `since`, newest first, stopping at the last success.
     func recentFailures(username: String, since: Int64) async throws -> [Int64]
+    /// Times of failed attempts from an address since `since`, newest first; successes do not reset them.
     func recentFailures(ip: String, since: Int64) async throws -> [Int64]
     func attempts(accountID: String, limit: Int) async throws -> [LoginAttempt]
     func recordAppSignIn(_ signIn: AppSignIn) async throws

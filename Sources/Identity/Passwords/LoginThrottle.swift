@@ -17,7 +17,8 @@ public struct LoginThrottle: Sendable {
     public var freeFailures = 3
     public var maxDelay: Int64 = 60
     public var lockThreshold = 10
-    public var ipFreeFailures = 20
+    /// Generous, because a whole class signs in from one school address and some will mistype.
+    public var ipFreeFailures = 30
 
     public init() {}
 
