@@ -34,13 +34,16 @@ def test_a_captcha_is_single_use():
 def test_image_and_speech_belong_to_the_browser():
     browser, page = login_page()
     captcha_id = captcha_id_of(page.text)
-    image = browser.get(ISSUER + f"/captcha/{captcha_id}.svg")
-    assert image.status_code == 200 and image.headers["Content-Type"] == "image/svg+xml"
-    assert "<path" in image.text and "<text" not in image.text and "#d4d4d4" in image.text
+    image = browser.get(ISSUER + f"/captcha/{captcha_id}.png")
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/png"
+    assert image.content[:8] == b"\x89PNG\r\n\x1a\n" and image.content[12:16] == b"IHDR"
+    # Every fetch of the same challenge is drawn anew.
+    assert browser.get(ISSUER + f"/captcha/{captcha_id}.png").content != image.content
+    assert browser.get(ISSUER + f"/captcha/{captcha_id}.wav").content != browser.get(ISSUER + f"/captcha/{captcha_id}.wav").content
     speech = browser.get(ISSUER + f"/captcha/{captcha_id}.wav")
     assert speech.status_code == 200 and speech.content[:4] == b"RIFF" and speech.content[8:12] == b"WAVE"
     assert len(speech.content) > 3 * 16000  # three spoken digits of 16-bit 16 kHz audio, at least 0.5 s each
-    stranger = requests.get(ISSUER + f"/captcha/{captcha_id}.svg", timeout=10)
+    stranger = requests.get(ISSUER + f"/captcha/{captcha_id}.png", timeout=10)
     assert stranger.status_code == 404
 
 

@@ -29,7 +29,8 @@ public enum CaptchaError: Error, Equatable {
 }
 
 /// The 3-digit captcha of every form the manual puts it on (sign-in, apply, forgot account/password, …):
-/// an SVG image in a grey box, 換下一個 for a new one, and the digits spoken in Mandarin.
+/// a PNG image in a grey box with every digit warped anew, 換下一個 for a new one, and the digits spoken in
+/// Mandarin over noise, each rendering different.
 public struct Captcha: Sendable {
     public static let lifetime: Int64 = 300
 
@@ -42,7 +43,13 @@ public struct Captcha: Sendable {
     public init(store: any CaptchaStore, clock: Clock, testCode: String?) throws {
         self.store = store
         self.clock = clock
-        self.audio = try CaptchaAudio()
+        self.audio = CaptchaAudio(
+            clips: try (0...9).map { digit in
+                guard let url = Bundle.module.url(forResource: "d\(digit)", withExtension: "wav", subdirectory: "CaptchaAudio"),
+                    let file = try? Data(contentsOf: url), let pcm = CaptchaAudio.pcm(of: file)
+                else { throw CaptchaError.missingAudio(digit) }
+                return pcm
+            })
         self.testCode = testCode
     }
 
@@ -71,9 +78,9 @@ public struct Captcha: Sendable {
         return challenge
     }
 
-    /// The image, only for the browser the challenge belongs to.
-    public func image(id: String, browserHash: String, label: String) async throws -> String? {
-        try await live(id, browserHash: browserHash).map { CaptchaImage.svg(code: $0.code, label: label) }
+    /// The image (PNG), only for the browser the challenge belongs to.
+    public func image(id: String, browserHash: String) async throws -> Data? {
+        try await live(id, browserHash: browserHash).map { CaptchaImage.png(code: $0.code) }
     }
 
     /// The spoken digits as a WAV file.

@@ -5,7 +5,7 @@ import Logging
 import OIDC
 import Storage
 
-/// Captcha images (`/captcha/{id}.svg`), speech (`/captcha/{id}.wav`) and 換下一個 (`POST /captcha/new`). Each
+/// Captcha images (`/captcha/{id}.png`), speech (`/captcha/{id}.wav`) and 換下一個 (`POST /captcha/new`). Each
 /// challenge belongs to the browser it was issued to; other browsers get 404.
 struct CaptchaController: Sendable {
     let services: Services
@@ -21,12 +21,8 @@ struct CaptchaController: Sendable {
 
     private func file(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let name = context.parameters.get("file"), let browser = browserHash(request) else { throw HTTPError(.notFound) }
-        let language = Language.of(request)
-        if name.hasSuffix(".svg"),
-            let svg = try await services.captcha.image(
-                id: String(name.dropLast(4)), browserHash: browser, label: Strings.text("captcha_image_alt", language))
-        {
-            return Responses.bytes(Data(svg.utf8), contentType: "image/svg+xml", noStore: true)
+        if name.hasSuffix(".png"), let png = try await services.captcha.image(id: String(name.dropLast(4)), browserHash: browser) {
+            return Responses.bytes(png, contentType: "image/png", noStore: true)
         }
         if name.hasSuffix(".wav"), let wav = try await services.captcha.speech(id: String(name.dropLast(4)), browserHash: browser) {
             return Responses.bytes(wav, contentType: "audio/wav", noStore: true)

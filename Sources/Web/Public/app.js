@@ -35,7 +35,7 @@ document.addEventListener("DOMContentLoaded", function () {
         .then(function (response) { return response.ok ? response.json() : Promise.reject(); })
         .then(function (answer) {
           document.getElementById("captcha-id").value = answer.id;
-          document.getElementById("captcha-image").src = "/captcha/" + answer.id + ".svg";
+          document.getElementById("captcha-image").src = "/captcha/" + answer.id + ".png";
           document.getElementById("captcha-audio").href = "/captcha/" + answer.id + ".wav";
           var input = document.getElementById("captcha");
           input.value = "";
