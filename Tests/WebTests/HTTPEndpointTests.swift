@@ -10,17 +10,7 @@ import Testing
 /// The server over real HTTP (`.live` binds a loopback port), built by the same `buildApplication` as `serve`.
 @Suite struct HTTPEndpointTests {
     func withServer(_ body: @Sendable (any TestClientProtocol, BuiltApplication) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-web-\(UUID().uuidString)")
-        var config = AppConfig()
-        config.port = 0
-        config.dataDir = directory.appendingPathComponent("data").path
-        config.keysDir = directory.appendingPathComponent("keys").path
-        config.passwordMemoryKiB = 8 * 1024
-        config.passwordIterations = 1
-        config.development = true
-        let built = try await buildApplication(config)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try await built.application.test(.live) { client in try await body(client, built) }
+        try await TestServer.withConfiguration { config in try await TestServer.live(config, body) }
     }
 
     @Test func discoveryAndJWKS() async throws {

@@ -183,22 +183,18 @@ final class CapturingNotifier: Notifier {
         trustedProxies: [IPRange] = [], students: Int,
         _ body: @Sendable (any TestClientProtocol, BuiltApplication) async throws -> Void
     ) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-school-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var config = try AppConfig(values: ["development": "true", "captcha_test_code": "123"])
-        config.port = 0
-        config.dataDir = directory.appendingPathComponent("data").path
-        config.keysDir = directory.appendingPathComponent("keys").path
-        config.passwordMemoryKiB = 7 * 1024
-        config.passwordIterations = 1
-        config.trustedProxies = trustedProxies
-        let built = try await buildApplication(config)
-        let hash = try await built.services.passwordHasher.hash("Passw0rd1234")
-        for index in 0..<students {
-            try await built.services.store.insertAccount(
-                Account(id: "student-\(index)", username: "student\(index)", passwordHash: hash, name: "學生\(index)", createdAt: 0, updatedAt: 0))
+        try await TestServer.withConfiguration(["captcha_test_code": "123"]) { config in
+            config.trustedProxies = trustedProxies
+            try await TestServer.live(config, prepare: { built in
+                let hash = try await built.services.passwordHasher.hash("Passw0rd1234")
+                for index in 0..<students {
+                    try await built.services.store.insertAccount(
+                        Account(
+                            id: "student-\(index)", username: "student\(index)", passwordHash: hash, name: "學生\(index)",
+                            createdAt: 0, updatedAt: 0))
+                }
+            }, body)
         }
-        try await built.application.test(.live) { client in try await body(client, built) }
     }
 
     @Test func twoHundredStudentsBehindOneAddressAllSignInWhileGuessesAreThrottled() async throws {
@@ -240,17 +236,12 @@ final class CapturingNotifier: Notifier {
     }
 
     @Test func aConnectionThatNeverFinishesItsRequestIsClosed() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-idle-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        var config = try AppConfig(values: ["development": "true", "connection_idle_timeout_seconds": "1"])
-        config.port = 0
-        config.dataDir = directory.appendingPathComponent("data").path
-        config.keysDir = directory.appendingPathComponent("keys").path
-        let built = try await buildApplication(config)
-        try await built.application.test(.live) { client in
-            let port = try #require(client.port)
-            let closed = try await Task.detached { try Self.partialRequestIsClosed(port: port, waitSeconds: 6) }.value
-            #expect(closed, "a connection holding half a request head must be closed by the idle timeout")
+        try await TestServer.withConfiguration(["connection_idle_timeout_seconds": "1"]) { config in
+            try await TestServer.live(config) { client, _ in
+                let port = try #require(client.port)
+                let closed = try await Task.detached { try Self.partialRequestIsClosed(port: port, waitSeconds: 6) }.value
+                #expect(closed, "a connection holding half a request head must be closed by the idle timeout")
+            }
         }
     }
 
