@@ -45,7 +45,9 @@ public struct ClientAuthenticator: Sendable {
         guard let id = try parameters.single("client_id") else {
             throw OAuthError.invalidClient("Client authentication is required.")
         }
-        guard let client = try await clients.client(id: id), client.authMethod == .none else {
+        // Only a public client goes without authentication; a confidential one registered with `none` (which the
+        // CLI refuses) is refused here too.
+        guard let client = try await clients.client(id: id), client.authMethod == .none, client.kind == .public else {
             throw OAuthError.invalidClient("Client authentication failed.")
         }
         return client

@@ -34,6 +34,8 @@ struct RequestIDMiddleware: RouterMiddleware {
     }
 
     private func log(_ request: Request, _ context: AppContext, status: Int, since started: ContinuousClock.Instant) {
+        // Discovery and JWKS are served tens of thousands of times a second: skip the work when nobody listens.
+        guard context.logger.logLevel <= .info else { return }
         let elapsed = ContinuousClock.now - started
         let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
         context.logger.info(
