@@ -33,4 +33,19 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("\(key.alg.rawValue.lowercased())-\(key.kid).pem").path))
         }
     }
+
+    @Test func aNodeVerifiesATokenSignedWithAKeyAnotherNodeJustAdded() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-keys-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = try await KeyManager.open(store: FileKeyStore(directory: directory), retirementOverlap: 3600)
+        let second = try await KeyManager.open(store: FileKeyStore(directory: directory), retirementOverlap: 3600)
+        try await first.rotate([.rs256], immediately: true)
+        var claims = ClaimSet([:])
+        claims["sub"] = "s"
+        let token = try await first.sign(claims, alg: .rs256)
+        // The second node has not run maintenance; it reloads the ring when it meets the unknown kid.
+        #expect(await second.verify(token)?.string("sub") == "s")
+        // A token naming a kid nobody has does not verify (and reloads at most every few seconds).
+        #expect(await second.verify("eyJhbGciOiJSUzI1NiIsImtpZCI6Im5vYm9keSJ9.e30.c2ln") == nil)
+    }
 }

@@ -1,3 +1,4 @@
+import ExtrasBase64
 import Foundation
 import JWTKit
 import Synchronization
@@ -50,6 +51,8 @@ public final class KeyManager: Sendable {
     public let retirementOverlap: Int64
     private let current: Mutex<KeySnapshot>
     private let tickets = Atomic<Int>(0)
+    /// When the ring was last re-read because a token named an unknown key (at most every few seconds).
+    private let lastUnknownKeyReload = Atomic<Int64>(0)
 
     private init(store: any KeyStore, clock: Clock, preactivation: Int64, retirementOverlap: Int64, snapshot: KeySnapshot) {
         self.store = store
@@ -150,8 +153,33 @@ public final class KeyManager: Sendable {
 
     /// Verifies a JWT's signature against any published key. Time-based checks are the caller's, because an
     /// `id_token_hint` must be accepted after it expired while an access token must not.
+    ///
+    /// A token signed by a key this node has not loaded yet (another node's `keys rotate --immediately`, before
+    /// this node's next maintenance run) makes the node re-read the ring once, at most every five seconds.
     public func verify<Payload: JWTPayload>(_ token: String, as _: Payload.Type = ClaimSet.self) async -> Payload? {
-        try? await snapshot.collection(nextTicket()).verify(token, as: Payload.self)
+        if let payload = try? await snapshot.collection(nextTicket()).verify(token, as: Payload.self) { return payload }
+        guard let kid = Self.kid(of: token), !snapshot.keys.contains(where: { $0.kid == kid }), await reloadForUnknownKey()
+        else { return nil }
+        return try? await snapshot.collection(nextTicket()).verify(token, as: Payload.self)
+    }
+
+    /// Re-reads the ring from the store if the last such reload is old enough; true when the ring changed.
+    private func reloadForUnknownKey() async -> Bool {
+        let now = clock.now()
+        let last = lastUnknownKeyReload.load(ordering: .relaxed)
+        guard now - last >= 5, lastUnknownKeyReload.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged,
+            let ring = try? store.loadKeys().filter({ $0.isPublished(at: now) }), !ring.isEmpty, ring != snapshot.keys
+        else { return false }
+        return (try? await install(ring)) != nil
+    }
+
+    /// The `kid` of a compact JWS header, without verifying anything.
+    static func kid(of token: String) -> String? {
+        guard let header = token.split(separator: ".", maxSplits: 1).first, header.utf8.count <= 1024,
+            let bytes = try? Base64.decode(string: String(header), options: [.base64UrlAlphabet, .omitPaddingCharacter]),
+            case .object(let fields)? = try? JSON.decode(JSONValue.self, from: Data(bytes)), case .string(let kid)? = fields["kid"]
+        else { return nil }
+        return kid
     }
 
     private func nextTicket() -> Int {
