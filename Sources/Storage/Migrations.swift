@@ -134,5 +134,20 @@ enum Migrations {
                 "ALTER TABLE accounts ADD COLUMN consent_text_version TEXT",
                 "ALTER TABLE accounts ADD COLUMN consented_at BIGINT",
             ]),
+        Migration(
+            version: 7, name: "durable message queue",
+            statements: [
+                // `sealed` holds the AES-GCM sealed subject and body while the message waits, and is emptied once
+                // it is sent or given up; `lease_until` keeps two nodes from sending one message at once.
+                """
+                CREATE TABLE outgoing_messages (
+                    id TEXT PRIMARY KEY, channel TEXT NOT NULL, recipient TEXT NOT NULL, sealed TEXT NOT NULL,
+                    status TEXT NOT NULL, attempts INTEGER NOT NULL, created_at BIGINT NOT NULL,
+                    next_attempt_at BIGINT NOT NULL, lease_until BIGINT NOT NULL, expires_at BIGINT NOT NULL,
+                    last_error TEXT, finished_at BIGINT)
+                """,
+                "CREATE INDEX outgoing_messages_due ON outgoing_messages (status, next_attempt_at)",
+                "CREATE INDEX outgoing_messages_created ON outgoing_messages (created_at)",
+            ]),
     ]
 }

@@ -127,6 +127,10 @@ public final class SQLStore: Sendable {
             ),
             ("login_attempts", "DELETE FROM login_attempts WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
             ("app_sign_ins", "DELETE FROM app_sign_ins WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
+            (
+                "outgoing_messages",
+                "DELETE FROM outgoing_messages WHERE status <> 'pending' AND finished_at < \(bind: now - policy.recordRetention) RETURNING id"
+            ),
         ]
         return try await transaction { db in
             var removed: [String: Int] = [:]

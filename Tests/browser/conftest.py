@@ -1,11 +1,15 @@
 """Headless Chromium (Debian's chromium + chromedriver) driven by Selenium, with axe-core on every page."""
 import os
 import pathlib
+import sys
 
 import pytest
 from axe_core_python.selenium import Axe
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+
+# The message sinks' readers are shared with the interop suite.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "interop"))
 
 ISSUER = os.environ["EDU_SSO_ISSUER"]
 CAPTCHA = os.environ["EDU_SSO_CAPTCHA_TEST_CODE"]

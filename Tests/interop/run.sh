@@ -2,6 +2,8 @@
 # Starts `edu-sso serve` on a throwaway database, registers the test apps and students with the CLI, and runs
 # the pytest suites in a throwaway virtualenv: Tests/interop (authlib and jwcrypto as an independent relying
 # party) and Tests/browser (headless Chromium driven by Selenium, with axe-core accessibility checks).
+# Messages go to real servers on loopback (Tests/interop/sinks.py): an SMTP server (aiosmtpd) that requires
+# STARTTLS and AUTH, and an HTTP sink standing in for the SMS gateway.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -15,7 +17,13 @@ export EDU_SSO_ISSUER="http://127.0.0.1:$port" EDU_SSO_PORT=$port EDU_SSO_DATA_D
        EDU_SSO_LOGIN_RATE_LIMIT_PER_MINUTE=1000 EDU_SSO_RATE_LIMIT_PER_MINUTE=100000 EDU_SSO_PURGE_INTERVAL_SECONDS=5 \
        EDU_SSO_CAPTCHA_TEST_CODE=123
 server_pid=""
-cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$work"; }
+sinks_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  [ -n "$sinks_pid" ] && kill "$sinks_pid" 2>/dev/null
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
 trap cleanup EXIT
 
 # The browser suite needs Chromium and its driver from Debian.
@@ -24,10 +32,21 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 
 venv="$root/Tests/interop/.venv"
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium, axe_core_python" 2>/dev/null; then
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium, axe_core_python, aiosmtpd" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check authlib jwcrypto requests pytest selenium axe-core-python
+  "$venv/bin/pip" install -q --disable-pip-version-check authlib jwcrypto requests pytest selenium axe-core-python aiosmtpd
 fi
+export INTEROP_WORK="$work"
+"$venv/bin/python" Tests/interop/sinks.py >"$work/sinks.log" 2>&1 &
+sinks_pid=$!
+for _ in $(seq 1 100); do [ -f "$work/sinks/ready.json" ] && break; sleep 0.1; done
+[ -f "$work/sinks/ready.json" ] || { cat "$work/sinks.log"; exit 1; }
+ready() { "$venv/bin/python" -c "import json,sys; print(json.load(open('$work/sinks/ready.json'))[sys.argv[1]])" "$1"; }
+export EDU_SSO_SMTP_HOST=localhost EDU_SSO_SMTP_PORT="$(ready smtp_port)" EDU_SSO_SMTP_SECURITY=starttls \
+       EDU_SSO_SMTP_CA_FILE="$(ready ca_file)" EDU_SSO_SMTP_USERNAME=edusso EDU_SSO_SMTP_PASSWORD=sink-smtp-password-0123 \
+       EDU_SSO_MAIL_FROM=no-reply@sso.test EDU_SSO_SMS_GATEWAY_URL="$(ready sms_url)" \
+       EDU_SSO_SMS_GATEWAY_BEARER_TOKEN=sink-sms-token-0123456789 \
+       EDU_SSO_MESSAGE_RETRY_BASE_SECONDS=1 EDU_SSO_MESSAGE_POLL_SECONDS=1
 # The private_key_jwt client's key pair: the private half stays with the test, the public half is registered.
 "$venv/bin/python" - "$work" <<'PY'
 import sys
@@ -84,7 +103,7 @@ done
 curl -fsS "$EDU_SSO_ISSUER/healthz" >/dev/null || { cat "$work/server.log"; exit 1; }
 
 status=0
-export INTEROP_BIN="$bin" INTEROP_WORK="$work"
+export INTEROP_BIN="$bin"
 # Two runs: each suite has its own conftest module.
 "$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
 "$venv/bin/pytest" -q -p no:cacheprovider Tests/browser || status=$?

@@ -137,9 +137,10 @@ def test_logout_with_someone_elses_hint_asks_first():
     assert victim.post(ISSUER + "/logout/confirm", {**fields, "csrf_token": "forged"}).status_code == 403
 
 
-def serve_refusal(**overrides):
+def serve_refusal(*removed, **overrides):
     env = {**os.environ, "EDU_SSO_PORT": "1", **overrides}
-    env.pop("EDU_SSO_CAPTCHA_TEST_CODE", None)
+    for name in ("EDU_SSO_CAPTCHA_TEST_CODE", *removed):
+        env.pop(name, None)
     return subprocess.run([BIN, "serve"], capture_output=True, text=True, env=env, timeout=60)
 
 
@@ -148,5 +149,10 @@ def test_serve_refuses_development_mode_off_loopback_and_production_without_a_se
     assert https.returncode != 0 and "development: true is only for a loopback http issuer" in https.stderr
     public_host = serve_refusal(EDU_SSO_HOST="0.0.0.0")
     assert public_host.returncode != 0 and "loopback" in public_host.stderr
-    production = serve_refusal(EDU_SSO_DEVELOPMENT="false")
-    assert production.returncode != 0 and "Production mode needs a real e-mail and SMS sender" in production.stderr
+    # Production with neither sender, and with only one of the two channels the recovery flows need.
+    production = serve_refusal("EDU_SSO_SMTP_HOST", "EDU_SSO_SMS_GATEWAY_URL", EDU_SSO_DEVELOPMENT="false")
+    assert production.returncode != 0 and "Production mode needs a real sender for every channel" in production.stderr
+    assert "smtp_host" in production.stderr and "sms_gateway_url" in production.stderr
+    email_only = serve_refusal("EDU_SSO_SMS_GATEWAY_URL", EDU_SSO_DEVELOPMENT="false")
+    assert email_only.returncode != 0 and "SMS (sms_gateway_url)" in email_only.stderr
+    assert "smtp_host" not in email_only.stderr

@@ -5,7 +5,9 @@
 ///   failure (capped), measured from the last failure.
 /// - After `lockThreshold` failures within the window, the account is locked until the window has passed since
 ///   the last failure.
-/// - An IP address gets the same growing delay after `ipFreeFailures` failures, whichever accounts it tried.
+/// - An IP address with more than `ipFreeFailures` failures in the window (a guessing script, not a class: a
+///   whole school signs in from one address, and some will mistype) makes every attempt from it wait the same
+///   growing delay. Below that, each account's own failures are what slow it down.
 public struct LoginThrottle: Sendable {
     public enum Decision: Sendable, Equatable {
         case allowed
@@ -17,8 +19,8 @@ public struct LoginThrottle: Sendable {
     public var freeFailures = 3
     public var maxDelay: Int64 = 60
     public var lockThreshold = 10
-    /// Generous, because a whole class signs in from one school address and some will mistype.
-    public var ipFreeFailures = 30
+    /// Generous, because a whole school signs in from one address and some will mistype.
+    public var ipFreeFailures = 300
 
     public init() {}
 

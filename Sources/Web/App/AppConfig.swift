@@ -41,7 +41,7 @@ public struct AppConfig: Sendable {
     public var rateLimitPerMinute = 3000
     /// Failed sign-ins (and other guess-shaped requests) per minute per IP address. Successful sign-ins are not
     /// counted: a class of 40 signing in at 08:00 from one school address must not be refused.
-    public var loginRateLimitPerMinute = 30
+    public var loginRateLimitPerMinute = 60
     /// Development mode seeds a demo app, a demo student and a generated registry, serves `/demo`, and writes
     /// messages to the outbox. Only for a loopback http issuer; production is the default.
     public var development = false
@@ -58,6 +58,33 @@ public struct AppConfig: Sendable {
     /// Makes every captcha this fixed 3-digit code, for tests and development only. The server logs a loud
     /// warning while it is set, and refuses it when the issuer is https.
     public var captchaTestCode: String?
+    /// E-mail: an SMTP relay. Without `smtp_host`, development mode writes e-mail to the outbox and production
+    /// mode refuses to start.
+    public var smtpHost: String?
+    public var smtpPort = 587
+    /// `starttls` (port 587), `tls` (port 465), or `none` (a relay on loopback only, without credentials).
+    public var smtpSecurity = "starttls"
+    public var smtpUsername: String?
+    /// Prefer `EDU_SSO_SMTP_PASSWORD` or `smtp_password_file` to writing it in the file.
+    public var smtpPassword: String?
+    public var smtpCAFile: String?
+    public var mailFrom = "no-reply@sso.edu.tw"
+    public var mailFromName = "教育體系單一簽入服務"
+    public var smtpTimeoutSeconds: Int64 = 30
+    /// SMS: an HTTP gateway. Without `sms_gateway_url`, development mode writes texts to the outbox and production
+    /// mode refuses to start.
+    public var smsGatewayURL: String?
+    public var smsGatewayUsername: String?
+    public var smsGatewayPassword: String?
+    public var smsGatewayBearerToken: String?
+    public var smsGatewayContentType = "application/json"
+    public var smsGatewayBodyTemplate = #"{"to":"{{to}}","text":"{{text}}"}"#
+    public var smsGatewayTimeoutSeconds: Int64 = 10
+    /// Retries of a failed message wait this long, doubling each time (up to 15 minutes).
+    public var messageRetryBaseSeconds: Int64 = 30
+    public var messageMaxAttempts = 10
+    /// How often each node looks for due messages (retries, and what a stopped node left).
+    public var messagePollSeconds: Int64 = 5
 
     public init() {}
 
@@ -137,6 +164,25 @@ public struct AppConfig: Sendable {
         passwordIterations = try reader.int("password_iterations", passwordIterations)
         readCacheMs = try reader.int("read_cache_ms", readCacheMs)
         captchaTestCode = reader.optionalString("captcha_test_code")
+        smtpHost = reader.optionalString("smtp_host")
+        smtpPort = try reader.int("smtp_port", smtpPort)
+        smtpSecurity = reader.string("smtp_security", smtpSecurity)
+        smtpUsername = reader.optionalString("smtp_username")
+        smtpPassword = try reader.secret("smtp_password")
+        smtpCAFile = reader.optionalString("smtp_ca_file")
+        mailFrom = reader.string("mail_from", mailFrom)
+        mailFromName = reader.string("mail_from_name", mailFromName)
+        smtpTimeoutSeconds = try reader.int64("smtp_timeout_seconds", smtpTimeoutSeconds)
+        smsGatewayURL = reader.optionalString("sms_gateway_url")
+        smsGatewayUsername = reader.optionalString("sms_gateway_username")
+        smsGatewayPassword = try reader.secret("sms_gateway_password")
+        smsGatewayBearerToken = try reader.secret("sms_gateway_bearer_token")
+        smsGatewayContentType = reader.string("sms_gateway_content_type", smsGatewayContentType)
+        smsGatewayBodyTemplate = reader.string("sms_gateway_body_template", smsGatewayBodyTemplate)
+        smsGatewayTimeoutSeconds = try reader.int64("sms_gateway_timeout_seconds", smsGatewayTimeoutSeconds)
+        messageRetryBaseSeconds = try reader.int64("message_retry_base_seconds", messageRetryBaseSeconds)
+        messageMaxAttempts = try reader.int("message_max_attempts", messageMaxAttempts)
+        messagePollSeconds = try reader.int64("message_poll_seconds", messagePollSeconds)
         while issuer.hasSuffix("/") { issuer.removeLast() }
         if let unknown = reader.unusedKeys.first {
             throw ConfigError("Unknown configuration key '\(unknown)'.")
@@ -171,6 +217,9 @@ public struct AppConfig: Sendable {
                 Remove it (production mode is the default) to serve \(issuer) on \(host).
                 """)
         }
+        if development && !trustedProxies.isEmpty {
+            throw ConfigError("development: true runs without a proxy in front; remove trusted_proxies or development.")
+        }
         if let code = captchaTestCode {
             guard code.count == 3, code.allSatisfy(\.isNumber) else {
                 throw ConfigError("captcha_test_code must be three digits.")
@@ -182,6 +231,22 @@ public struct AppConfig: Sendable {
         if readCacheMs < 0 || readCacheMs > 60_000 {
             throw ConfigError("read_cache_ms must be between 0 and 60000.")
         }
+        if !["starttls", "tls", "none"].contains(smtpSecurity) {
+            throw ConfigError("smtp_security must be starttls, tls or none.")
+        }
+        if (smtpUsername == nil) != (smtpPassword == nil) {
+            throw ConfigError("smtp_username and smtp_password (or smtp_password_file) go together.")
+        }
+        if smsGatewayUsername != nil && smsGatewayPassword == nil {
+            throw ConfigError("sms_gateway_username needs sms_gateway_password (or sms_gateway_password_file).")
+        }
+        for (name, value) in [
+            ("smtp_timeout_seconds", smtpTimeoutSeconds), ("sms_gateway_timeout_seconds", smsGatewayTimeoutSeconds),
+            ("message_retry_base_seconds", messageRetryBaseSeconds), ("message_poll_seconds", messagePollSeconds),
+        ] where value <= 0 {
+            throw ConfigError("\(name) must be a positive number of seconds.")
+        }
+        if messageMaxAttempts < 1 { throw ConfigError("message_max_attempts must be at least 1.") }
         if passwordMemoryKiB < 7 * 1024 || passwordIterations < 1 {
             throw ConfigError("password_memory_kib must be at least 7168 and password_iterations at least 1.")
         }
@@ -209,6 +274,17 @@ private struct ConfigReader {
     }
 
     mutating func string(_ key: String, _ fallback: String) -> String { optionalString(key) ?? fallback }
+
+    /// A secret given as `KEY` (better through the environment) or as `KEY_file`, a file holding it.
+    mutating func secret(_ key: String) throws -> String? {
+        if let path = optionalString(key + "_file") {
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw ConfigError("\(key)_file: cannot read \(path).")
+            }
+            return text.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        return optionalString(key)
+    }
 
     mutating func int(_ key: String, _ fallback: Int) throws -> Int {
         guard let raw = optionalString(key) else { return fallback }

@@ -17,38 +17,28 @@ public struct BuiltApplication: Sendable {
 
 /// Builds the whole server from configuration. Shared by `edu-sso serve` and the tests.
 ///
-/// Messages (verification codes, notices) go to `notifier`. In development mode the default is the outbox in
-/// `data/outbox/`; production mode has no default and refuses to start without a real sender, so that codes
-/// never end up in a folder on the server.
+/// Messages (verification codes, notices) go through the durable queue to `senders`, by default the ones the
+/// configuration names (`Messaging.senders`): production mode refuses to start without a real sender for each
+/// channel, so that codes never end up in a folder on the server; development mode uses the outbox in
+/// `data/outbox/` for a channel without one.
 public func buildApplication(
-    _ config: AppConfig, clock: OIDC.Clock = .system, logger: Logger? = nil, notifier: (any Notifier)? = nil
+    _ config: AppConfig, clock: OIDC.Clock = .system, logger: Logger? = nil, senders: MessageSenders? = nil
 ) async throws -> BuiltApplication {
     var logger = logger ?? Logger(label: "edu-sso")
     logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
-    let sender: any Notifier
-    if let notifier {
-        sender = notifier
-    } else if config.development {
-        sender = OutboxNotifier(directory: OutboxNotifier.directory(dataDir: config.dataDir), logger: logger)
-    } else {
-        throw ConfigError(
-            """
-            Production mode needs a real e-mail and SMS sender, and this release has none yet (the development \
-            outbox is never used in production). For local use run with development: true on a loopback http issuer.
-            """)
-    }
+    let sender = try senders ?? Messaging.senders(config, logger: logger)
 
     let store = try SQLStore.open(
         url: config.resolvedDatabaseURL, logger: logger, cacheTTL: .milliseconds(config.readCacheMs))
     do {
-        return try await assemble(config, store: store, notifier: sender, clock: clock, logger: logger)
+        return try await assemble(config, store: store, senders: sender, clock: clock, logger: logger)
     } catch {
         try? await store.shutdown()
         throw error
     }
 }
 
-private func assemble(_ config: AppConfig, store: SQLStore, notifier: any Notifier, clock: OIDC.Clock, logger: Logger)
+private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSenders, clock: OIDC.Clock, logger: Logger)
     async throws -> BuiltApplication
 {
     try await store.migrate()
@@ -56,7 +46,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, notifier: any Notifi
         store: FileKeyStore(directory: URL(fileURLWithPath: config.keysDir)), clock: clock,
         preactivation: config.keyPreactivationHours * 3600, retirementOverlap: config.keyRetirementHours * 3600)
     let services = try await Services(
-        config: config, store: store, keys: keys, notifier: notifier, clock: clock, logger: logger)
+        config: config, store: store, keys: keys, senders: senders, clock: clock, logger: logger)
     let demo = config.development
         ? try await DemoSeed.ensure(config: config, store: store, hasher: services.passwordHasher, clock: clock) : nil
 
@@ -78,13 +68,17 @@ private func assemble(_ config: AppConfig, store: SQLStore, notifier: any Notifi
     ProfileUpdateController(services: services).addRoutes(to: router)
     if let demo {
         DemoController(services: services, seed: demo).addRoutes(to: router)
+        DevOutboxController(services: services).addRoutes(to: router)
     }
 
     let application = Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(config.connectionIdleTimeoutSeconds))),
         configuration: .init(address: .hostname(config.host, port: config.port)),
-        services: [MaintenanceService(services: services), StoreShutdownService(store: store)],
+        services: [
+            MaintenanceService(services: services), MessageDispatchService(dispatcher: services.dispatcher),
+            StoreShutdownService(store: store),
+        ],
         logger: logger)
     return BuiltApplication(application: application, services: services, demo: demo)
 }
@@ -118,8 +112,8 @@ struct MaintenanceService: Service {
             services.logger.info("purged expired rows", metadata: ["rows": "\(total)"])
         }
         // The development outbox holds codes: it is runtime state and is purged like the tables.
-        if let outbox = services.notifier as? OutboxNotifier {
-            try outbox.purge(olderThan: Date().addingTimeInterval(-Double(OutboxNotifier.retentionSeconds)))
+        for case let outbox as OutboxSender in [services.senders.email, services.senders.sms] {
+            try outbox.purge(olderThan: Date().addingTimeInterval(-Double(OutboxSender.retentionSeconds)))
         }
     }
 }

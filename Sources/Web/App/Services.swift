@@ -25,7 +25,11 @@ public final class Services: Sendable {
     public let captcha: Captcha
     public let directory: SchoolDirectory
     public let accountApplication: AccountApplication
+    /// Where flows hand their messages: the durable queue, whose `dispatcher` delivers them.
     public let notifier: any Notifier
+    public let dispatcher: MessageDispatcher
+    public let senders: MessageSenders
+    let messageTemplates: MessageTemplates
     public let verificationCodes: VerificationCodes
     public let clock: Clock
     public let logger: Logger
@@ -35,7 +39,7 @@ public final class Services: Sendable {
     /// Discovery is answered from bytes serialised at start-up.
     let discoveryJSON: Data
 
-    init(config: AppConfig, store: SQLStore, keys: KeyManager, notifier: any Notifier, clock: Clock, logger: Logger)
+    init(config: AppConfig, store: SQLStore, keys: KeyManager, senders: MessageSenders, clock: Clock, logger: Logger)
         async throws
     {
         self.config = config
@@ -70,7 +74,14 @@ public final class Services: Sendable {
             accounts: store, records: store, hasher: passwordHasher, clock: clock)
         self.captcha = try Captcha(store: store, clock: clock, testCode: config.captchaTestCode)
         self.directory = try SchoolDirectory.current(dataDir: config.dataDir)
-        self.notifier = notifier
+        self.senders = senders
+        self.messageTemplates = try await MessageTemplates()
+        let dispatcher = MessageDispatcher(
+            queue: MessageQueue(
+                store: store, secret: try ServerSecret.load("message-secret", directory: config.keysDir), now: { clock.now() }),
+            senders: senders, policy: Messaging.dispatcherPolicy(config), logger: logger)
+        self.dispatcher = dispatcher
+        self.notifier = dispatcher
         self.verificationCodes = VerificationCodes(store: store, clock: clock)
         self.accountApplication = AccountApplication(
             accounts: store, lookup: store, registry: store, directory: directory, clock: clock)
@@ -102,11 +113,11 @@ extension Services {
     /// Whether this address has used up its failures of `kind` (sign-in, registry match, code entry) for the
     /// minute. Only failures count: a whole class signing in correctly from one school address is never refused.
     func failuresExhausted(_ kind: String, _ context: AppContext) -> Bool {
-        rateLimiter.isExhausted("fail:\(kind):" + context.clientIP, limit: config.loginRateLimitPerMinute, now: clock.now())
+        rateLimiter.isExhausted("fail:\(kind):" + context.rateLimitKey, limit: config.loginRateLimitPerMinute, now: clock.now())
     }
 
     func countFailure(_ kind: String, _ context: AppContext) {
-        rateLimiter.record("fail:\(kind):" + context.clientIP, now: clock.now())
+        rateLimiter.record("fail:\(kind):" + context.rateLimitKey, now: clock.now())
     }
 
     /// The rate-limited answer of a page.
@@ -119,7 +130,7 @@ extension Services {
 
 /// Server-side secrets kept with the signing keys in `keys/` (mode 0600), generated on first run: `cookie-secret`
 /// binds CSRF tokens to a browser, `guid-secret` keys the `guid` claim, `refresh-secret` derives refresh-token
-/// successors. Nodes that share the folder share the secrets; the first node to create one wins, and every other
+/// successors, `message-secret` seals queued messages. Nodes that share the folder share the secrets; the first node to create one wins, and every other
 /// node reads what it wrote (creation is exclusive, never an overwrite).
 enum ServerSecret {
     static func load(_ name: String, directory: String) throws -> Data {
@@ -138,5 +149,21 @@ enum ServerSecret {
             throw ConfigError("\(url.path) exists but holds no usable secret; remove it to generate a new one.")
         }
         return secret
+    }
+}
+
+extension Services {
+    /// Renders message `template` for each (channel, recipient) and queues it; returns without waiting for delivery.
+    /// `validFor` is how long the message is worth delivering (the lifetime of the code inside).
+    func send(
+        _ template: MessageTemplates.Name, to recipients: [(OutgoingMessage.Channel, String)], values: [String: String],
+        validFor seconds: Int64
+    ) async throws {
+        for (channel, recipient) in recipients {
+            guard let message = messageTemplates.render(template, channel: channel, to: recipient, values: values) else {
+                continue
+            }
+            try await notifier.send(message, validFor: seconds)
+        }
     }
 }

@@ -84,17 +84,16 @@ struct AccountPagesController: Sendable {
             values["error"] = Strings.text("profile_no_change", lang)
             return renderEdit(request, lang, values)
         }
-        guard services.rateLimiter.allow("notify:" + context.clientIP, limit: services.config.loginRateLimitPerMinute, now: services.clock.now()) else {
+        guard services.rateLimiter.allow("notify:" + context.rateLimitKey, limit: services.config.loginRateLimitPerMinute, now: services.clock.now()) else {
             return services.pages.error("error_rate_limited", language: lang, status: .tooManyRequests, requestID: context.requestID)
         }
         // A change must be proven with a code sent to the new address or number.
         try await services.verificationCodes.clear(accountID: account.id)
         for (purpose, channel, target) in changes {
             let code = try await services.verificationCodes.issue(accountID: account.id, purpose: purpose, target: target)
-            try await services.notifier.send(
-                OutgoingMessage(
-                    channel: channel, to: target, subject: Strings.text("code_subject", lang),
-                    body: Strings.text("code_body", lang).replacingOccurrences(of: "{code}", with: code)))
+            try await services.send(
+                .verificationCode, to: [(channel, target)],
+                values: ["code": code, "minutes": String(VerificationCodes.lifetime / 60)], validFor: VerificationCodes.lifetime)
         }
         return Responses.redirect("/profile/verify?lang=\(lang.rawValue)")
     }

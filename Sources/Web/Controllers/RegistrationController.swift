@@ -207,6 +207,11 @@ struct RegistrationController: Sendable {
         registration.district = choice.district
         registration.level = choice.level
         registration.schoolCode = choice.schoolCode
+        // Any change of school, even a staged one without 下一步, voids the registry match made for the old one.
+        if registration.school != earlierSchool {
+            registration.record = nil
+            registration.reopen(after: .school)
+        }
         if form.first("next") != nil {
             guard registration.school != nil else {
                 try await services.store.saveRegistration(registration)
@@ -248,7 +253,7 @@ struct RegistrationController: Sendable {
         guard try await services.captcha.verify(
             id: form.first("captcha_id") ?? "", answer: form.first("captcha") ?? "", browserHash: registration.browserHash)
         else {
-            services.countFailure("registry-match", context)
+            // Not counted against the address (see SignInForm): only registry mismatches are guesses.
             return try await render(
                 .personal, registration, request: request, language: lang,
                 extra: kept.merging(["error": Strings.text("captcha_wrong", lang), "captcha_error": true]) { a, _ in a },
@@ -304,8 +309,10 @@ struct RegistrationController: Sendable {
         registration.complete(.summary)
         switch try await services.accountApplication.create(registration) {
         case .success:
+            // The account holds them now; the application keeps nothing personal until it is purged.
             registration.passwordHash = nil
             registration.nationalID = nil
+            registration.record = nil
             return try await advance(&registration, to: .done, lang)
         case .failure(let problem):
             return try await render(

@@ -64,7 +64,7 @@ struct ResourceController: Sendable {
                 claims = try await services.tokens.verifyAccessToken(token)
             } catch let error as OAuthError {
                 if !services.rateLimiter.allow(
-                    "bad-token:" + context.clientIP, limit: services.config.rateLimitPerMinute, now: services.clock.now())
+                    "bad-token:" + context.rateLimitKey, limit: services.config.rateLimitPerMinute, now: services.clock.now())
                 {
                     return Responses.bearerError(.init(.invalidToken, "Too many invalid tokens; wait a minute."))
                 }

@@ -62,7 +62,8 @@ struct SignInForm: Sendable {
         guard try await services.captcha.verify(
             id: form.first("captcha_id") ?? "", answer: form.first("captcha") ?? "", browserHash: browserHash)
         else {
-            services.countFailure("login", context)
+            // Not counted against the address: the captcha is single-use, and one student posting wrong captchas
+            // must not lock the whole school out.
             return try await again("captcha_wrong", .badRequest, captchaError: true)
         }
         guard !username.isEmpty, !password.isEmpty, username.utf8.count <= 128, password.utf8.count <= 128 else {
@@ -110,19 +111,13 @@ struct SignInForm: Sendable {
         return Strings.text("login_locked", language).replacingOccurrences(of: "{minutes}", with: String(minutes))
     }
 
-    /// Tells the owner by e-mail that repeated failures locked the account. Always in Chinese and English: the
-    /// reader is not the person at the keyboard.
+    /// Tells the owner by e-mail that repeated failures locked the account (in Chinese and English: the reader is
+    /// not the person at the keyboard).
     private func sendLockNotice(to account: Account, until: Int64, ip: String) async throws {
         guard let email = account.email else { return }
         let minutes = String(max(1, (until - services.clock.now() + 59) / 60))
-        let body = [Language.zhTW, .en].map { language in
-            Strings.text("lock_notice_body", language).replacingOccurrences(of: "{account}", with: account.address)
-                .replacingOccurrences(of: "{minutes}", with: minutes).replacingOccurrences(of: "{ip}", with: ip)
-        }.joined(separator: "\n\n")
-        try await services.notifier.send(
-            OutgoingMessage(
-                channel: .email, to: email,
-                subject: Strings.text("lock_notice_subject", .zhTW) + " / " + Strings.text("lock_notice_subject", .en),
-                body: body))
+        try await services.send(
+            .accountLocked, to: [(.email, email)], values: ["account": account.address, "minutes": minutes, "ip": ip],
+            validFor: until - services.clock.now())
     }
 }

@@ -36,17 +36,20 @@ struct TokenController: Sendable {
         let authorization = request.headers[.authorization]
         do {
             let form = try await RequestReading.protocolForm(request, limit: services.config.maxBodyBytes)
+            // Failed client authentications are what a guesser produces: only those count against the address, and
+            // once it used them up nothing is checked (not even a right secret) until the minute turns.
+            guard !services.failuresExhausted("client-auth", context) else {
+                var response = Responses.tokenError(
+                    .invalidClient("Too many failed client authentications from this address; try again in a minute."),
+                    basicChallenge: false)
+                response.headers[.retryAfter] = "60"
+                return response
+            }
             let client: Client
             do {
                 client = try await services.clientAuthenticator.authenticate(form, authorization: authorization)
             } catch let error as OAuthError where error.code == .invalidClient {
-                // Failed client authentications are what a guesser produces: only those count against the IP.
-                if !services.rateLimiter.allow(
-                    "client-auth:" + context.clientIP, limit: services.config.loginRateLimitPerMinute, now: services.clock.now())
-                {
-                    return Responses.tokenError(
-                        .init(.slowDown, "Too many failed client authentications; wait a minute."), basicChallenge: false)
-                }
+                services.countFailure("client-auth", context)
                 throw error
             }
             return try await body(form, client)

@@ -20,9 +20,10 @@ struct ErrorPageMiddleware: RouterMiddleware {
             let language = Language.pick([RequestReading.query(request).first("lang") ?? RequestReading.query(request).first("ui_locales") ?? ""])
             let (status, key, code) = classify(error)
             if status == .internalServerError {
-                context.logger.error("unhandled error", metadata: ["error_type": "\(type(of: error))", "path": "\(request.uri.path)"])
+                context.logger.error(
+                    "unhandled error", metadata: ["error_type": "\(type(of: error))", "route": "\(RequestIDMiddleware.route(context))"])
             }
-            if Self.isAPIPath(request.uri.path) {
+            if Self.isAPIPath(RequestIDMiddleware.route(context)) {
                 return Responses.json(["error": code ?? "server_error", "error_description": Strings.text(key, .en)], status: status, noStore: true)
             }
             return pages.error(key, language: language, status: status, code: code, requestID: context.requestID)
@@ -51,6 +52,7 @@ struct ErrorPageMiddleware: RouterMiddleware {
         }
     }
 
+    /// Whether a route pattern belongs to the JSON API (token, userinfo, resources, …) rather than to pages.
     static func isAPIPath(_ path: String) -> Bool {
         path.hasPrefix("/moeresource/") || path.hasPrefix("/cncresource/") || path == DiscoveryDocument.Path.token
             || path == DiscoveryDocument.Path.userinfo || path == DiscoveryDocument.Path.revoke
@@ -58,20 +60,32 @@ struct ErrorPageMiddleware: RouterMiddleware {
     }
 }
 
-/// A per-IP request budget for the browser-facing pages a stranger can open.
+/// A per-IP request budget for everything a stranger can call, decided on the route the router matched (so that
+/// `//login` or `/login/` count as `/login`). Only the cacheable public documents, static files and the health
+/// check are exempt; the JSON API has its own failure-based limits as well.
 struct PageRateLimitMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let services: Services
 
+    static func isExempt(_ route: String) -> Bool {
+        route == "/healthz" || route.hasPrefix("/static/") || route.hasPrefix("/.well-known/")
+            || route == DiscoveryDocument.Path.jwks || route == "/favicon.ico"
+    }
+
     func handle(_ request: Request, context: AppContext, next: (Request, AppContext) async throws -> Response) async throws
         -> Response
     {
-        let path = request.uri.path
-        let limited = path.hasPrefix("/interaction/") || path == DiscoveryDocument.Path.authorize || path.hasPrefix("/demo")
-            || path == "/login" || path.hasPrefix("/profile") || path.hasPrefix("/captcha/") || path.hasPrefix("/register")
-            || path == DiscoveryDocument.Path.logout || path == "/auth-logout" || path == "/oidc/v1/userlogout"
-            || path == LogoutController.confirmPath
-        if limited, !services.rateLimiter.allow("page:" + context.clientIP, limit: services.config.rateLimitPerMinute, now: services.clock.now()) {
+        let route = RequestIDMiddleware.route(context)
+        if !Self.isExempt(route),
+            !services.rateLimiter.allow("page:" + context.rateLimitKey, limit: services.config.rateLimitPerMinute, now: services.clock.now())
+        {
+            if ErrorPageMiddleware.isAPIPath(route) {
+                var response = Responses.json(
+                    ["error": "invalid_request", "error_description": "Too many requests from this address; retry in a minute."],
+                    status: .tooManyRequests, noStore: true)
+                response.headers[.retryAfter] = "60"
+                return response
+            }
             return services.rateLimitedPage(Language.of(request), context)
         }
         return try await next(request, context)

@@ -7,12 +7,13 @@ import Synchronization
 ///
 /// Memory is bounded: all counts of a minute live in one table that is dropped whole when the minute turns (no
 /// per-request scan), and a table holds at most `capacity` keys. Once it is full, keys it has not seen this
-/// minute share one overflow count, so a flood of fresh addresses can neither grow memory nor escape limits.
+/// minute are not counted until the minute turns: a flood of fresh addresses cannot grow memory, and it cannot
+/// make every new visitor share (and exhaust) one count either. The per-account throttle, which is in the
+/// database, still holds for them.
 final class RateLimiter: Sendable {
     private struct Minute {
         var number: Int64 = .min
         var counts: [String: Int] = [:]
-        var overflow = 0
     }
 
     private let state = Mutex(Minute())
@@ -36,7 +37,7 @@ final class RateLimiter: Sendable {
     func isExhausted(_ key: String, limit: Int, now: Int64) -> Bool {
         state.withLock { minute in
             guard minute.number == now / 60 else { return false }
-            return (minute.counts[key] ?? (minute.counts.count >= capacity ? minute.overflow : 0)) >= limit
+            return (minute.counts[key] ?? 0) >= limit
         }
     }
 
@@ -47,10 +48,7 @@ final class RateLimiter: Sendable {
                 minute.counts[key] = count + 1
                 return count + 1
             }
-            guard minute.counts.count < capacity else {
-                minute.overflow += 1
-                return minute.overflow
-            }
+            guard minute.counts.count < capacity else { return 0 }
             minute.counts[key] = 1
             return 1
         }

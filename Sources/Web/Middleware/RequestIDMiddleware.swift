@@ -6,8 +6,9 @@ import OIDC
 import Storage
 
 /// Gives every request an id and a client address, and writes one access-log line per request: method, route,
-/// status, duration and request id. Neither query strings nor the random ids inside paths are logged: they can
-/// carry codes, tokens, interaction ids and national IDs.
+/// status, duration and request id. The route is the pattern the router matched (`/register/{id}/{step}`), or
+/// `unmatched`: neither query strings nor anything typed into a path is logged, since both can carry codes,
+/// tokens, interaction ids and national IDs.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let clientAddress: ClientAddress
@@ -41,17 +42,14 @@ struct RequestIDMiddleware: RouterMiddleware {
         context.logger.info(
             "request",
             metadata: [
-                "method": .string(request.method.rawValue), "route": .string(Self.route(request.uri.path)),
+                "method": .string(request.method.rawValue), "route": .string(Self.route(context)),
                 "status": .stringConvertible(status), "duration_ms": .string(String(format: "%.1f", milliseconds)),
             ])
     }
 
-    /// The path with every random-looking segment (interaction, registration and captcha ids) replaced by `:id`.
-    static func route(_ path: String) -> String {
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false).map { segment -> Substring in
-            let name = segment.split(separator: ".", maxSplits: 1).first ?? segment
-            return name.utf8.count >= 16 ? ":id" : segment
-        }
-        return String(segments.joined(separator: "/").prefix(200))
+    /// The matched route pattern; `unmatched` for a path no route knows (a 404), whatever was typed into it.
+    static func route(_ context: AppContext) -> String {
+        guard let pattern = context.endpointPath, pattern != "NotFound" else { return "unmatched" }
+        return pattern
     }
 }

@@ -14,7 +14,7 @@ public struct IPRange: Sendable, Equatable, CustomStringConvertible {
     public let description: String
 
     public init?(_ text: String) {
-        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
         guard let first = parts.first, let address = Self.bytes(of: first) else { return nil }
         let bits = address.count * 8
         let length = parts.count == 2 ? Int(parts[1]) : bits
@@ -49,6 +49,30 @@ public struct IPRange: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The address in one spelling: IPv4-mapped IPv6 as plain IPv4, IPv6 as `inet_ntop` writes it. Nil when the
+    /// text is not an address.
+    static func canonical(_ text: String) -> String? {
+        guard var bytes = bytes(of: text) else { return nil }
+        if bytes.count == 16, bytes[0..<12] == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] { bytes = Array(bytes[12...]) }
+        return Self.text(of: bytes)
+    }
+
+    /// What rate limits count by: the IPv4 address, or the /64 of an IPv6 address (one host is usually given a
+    /// whole /64, and could rotate through it).
+    static func limitKey(_ address: String) -> String {
+        guard let canonical = canonical(address), canonical.contains(":"), let bytes = bytes(of: canonical),
+            let network = text(of: masked(bytes, prefixLength: 64))
+        else { return address }
+        return network + "/64"
+    }
+
+    private static func text(of bytes: [UInt8]) -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        let family = bytes.count == 4 ? AF_INET : AF_INET6
+        guard bytes.withUnsafeBytes({ inet_ntop(family, $0.baseAddress, &buffer, socklen_t(buffer.count)) }) != nil else { return nil }
+        return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     static let loopback = [IPRange("127.0.0.0/8")!, IPRange("::1")!]
 
     /// Whether a host name or address can only be reached from this machine.
@@ -67,16 +91,27 @@ struct ClientAddress: Sendable {
 
     func resolve(peer: String?, forwardedFor: [String]) -> String {
         guard let peer else { return "unknown" }
-        guard isTrusted(peer), !forwardedFor.isEmpty else { return peer }
+        let canonicalPeer = IPRange.canonical(peer) ?? peer
+        guard isTrusted(canonicalPeer), !forwardedFor.isEmpty else { return canonicalPeer }
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces) }
-        var nearest = peer
+        var nearest = canonicalPeer
         for hop in hops.reversed() {
             // A hop that is not an address cannot be the client's; the last trusted hop is the best we know.
-            guard IPRange.bytes(of: hop) != nil else { return nearest }
-            guard isTrusted(hop) else { return hop }
-            nearest = hop
+            guard let address = IPRange.canonical(Self.withoutPort(hop)) else { return nearest }
+            guard isTrusted(address) else { return address }
+            nearest = address
         }
         return nearest
+    }
+
+    /// `203.0.113.5:51234` → `203.0.113.5`, `[2001:db8::1]:443` → `2001:db8::1`; anything else unchanged.
+    static func withoutPort(_ hop: String) -> String {
+        if hop.hasPrefix("["), let close = hop.firstIndex(of: "]") {
+            return String(hop[hop.index(after: hop.startIndex)..<close])
+        }
+        let colons = hop.filter { $0 == ":" }.count
+        if colons == 1, let colon = hop.firstIndex(of: ":") { return String(hop[..<colon]) }
+        return hop
     }
 
     private func isTrusted(_ address: String) -> Bool {

@@ -55,11 +55,6 @@ enum Strings {
             "After repeated failures the account is locked for now. Please try again in {minutes} minutes."
         ),
         "field_required": ("此欄位必填。", "This field is required."),
-        "lock_notice_subject": ("教育雲端帳號已暫時鎖定", "Your education cloud account is locked for now"),
-        "lock_notice_body": (
-            "您的教育雲端帳號 {account} 因多次登入失敗（最後一次來自 {ip}），已暫時鎖定 {minutes} 分鐘。若不是您本人操作，建議您於解鎖後變更密碼。",
-            "After repeated failed sign-ins (the last from {ip}), your education cloud account {account} is locked for {minutes} minutes. If this was not you, change your password once it is unlocked."
-        ),
         "captcha_label": ("驗證碼", "Verification code"),
         "captcha_hint": ("請輸入灰色方格內的 3 位數字", "Type the 3 digits shown in the grey box"),
         "captcha_refresh": ("換下一個", "Get another"),
@@ -137,11 +132,6 @@ enum Strings {
         "profile_verify_help": ("收不到驗證碼，聯絡我們", "Didn't get a code? Contact us"),
         "profile_updated": ("資料更新成功", "Your data were updated"),
         "profile_ok": ("確定", "OK"),
-        "code_subject": ("教育雲端帳號驗證碼", "Education cloud account verification code"),
-        "code_body": (
-            "您的驗證碼為 {code}，10 分鐘內有效。若非本人操作，請忽略此訊息。",
-            "Your verification code is {code}. It is valid for 10 minutes. If you did not ask for it, ignore this message."
-        ),
         "update_title": ("更新個人資料", "Update my school data"),
         "update_intro": (
             "請選擇您目前就讀的學校並輸入身分證字號，系統將比對學籍資料。",
@@ -230,6 +220,14 @@ enum Strings {
         "continue": ("繼續", "Continue"),
         "redirecting": ("正在返回應用服務…", "Returning to the app…"),
         "demo_title": ("示範應用服務", "Demo app"),
+        "outbox_title": ("開發用寄件匣", "Development outbox"),
+        "outbox_intro": (
+            "開發模式不寄出真正的電子郵件與簡訊，而是放在這裡（最新的在最上面）。正式環境沒有這個頁面。",
+            "Development mode sends no real e-mail or text messages; they land here instead, newest first. Production has no such page."
+        ),
+        "outbox_empty": ("寄件匣是空的。", "The outbox is empty."),
+        "outbox_email": ("電子郵件", "E-mail"),
+        "outbox_sms": ("簡訊", "Text message"),
         "demo_intro": (
             "這是內建的示範應用服務，以示範用戶端登入並顯示取得的資料。",
             "This built-in demo app signs in with the demo client and shows what it receives."

@@ -1,0 +1,87 @@
+import Foundation
+
+/// A message to a person: an e-mail or a text message. The body never goes to the logs.
+public struct OutgoingMessage: Sendable, Codable, Equatable {
+    public enum Channel: String, Sendable, Codable, CaseIterable {
+        case email, sms
+    }
+
+    public var channel: Channel
+    /// The e-mail address or mobile number.
+    public var to: String
+    /// Empty for text messages.
+    public var subject: String
+    public var body: String
+
+    public init(channel: Channel, to: String, subject: String, body: String) {
+        self.channel = channel
+        self.to = to
+        self.subject = subject
+        self.body = body
+    }
+
+    /// The recipient with most of it hidden, for logs and operator listings: `ab***@example.com`, `0912***678`.
+    public var maskedRecipient: String {
+        switch channel {
+        case .email:
+            let parts = to.split(separator: "@", maxSplits: 1)
+            guard parts.count == 2 else { return "***" }
+            return "\(parts[0].prefix(2))***@\(parts[1])"
+        case .sms:
+            return to.count >= 7 ? "\(to.prefix(4))***\(to.suffix(3))" : "***"
+        }
+    }
+
+    /// The message with every run of four or more digits (codes, default passwords' digits) replaced by asterisks.
+    public var summary: String {
+        let text = (subject.isEmpty ? body : subject + " / " + body).replacingOccurrences(of: "\n", with: " ")
+        let masked = text.replacingOccurrences(of: "[0-9]{4,}", with: "******", options: .regularExpression)
+        return String(masked.prefix(120))
+    }
+}
+
+/// The seam every flow hands its messages to. `send` must return quickly and never lose the message: the server's
+/// implementation is `MessageQueue`, which stores the message and lets the dispatcher deliver it.
+public protocol Notifier: Sendable {
+    /// `validFor` is how long the message is worth delivering (a code's lifetime); it is dropped after that.
+    func send(_ message: OutgoingMessage, validFor seconds: Int64) async throws
+}
+
+/// A transport for one channel: SMTP, an SMS gateway, or the development outbox. `deliver` either hands the
+/// message over or throws; the dispatcher retries.
+public protocol MessageSender: Sendable {
+    /// A short, secret-free description for start-up logs: `smtp://mail.example.edu.tw:587 (starttls)`.
+    var description: String { get }
+    func deliver(_ message: OutgoingMessage) async throws
+}
+
+/// The sender of each channel.
+public struct MessageSenders: Sendable {
+    public var email: any MessageSender
+    public var sms: any MessageSender
+
+    public init(email: any MessageSender, sms: any MessageSender) {
+        self.email = email
+        self.sms = sms
+    }
+
+    public func sender(for channel: OutgoingMessage.Channel) -> any MessageSender {
+        channel == .email ? email : sms
+    }
+}
+
+public enum NotifyError: Error, CustomStringConvertible {
+    case outboxWriteFailed(String)
+    /// The server refused the message for good (5xx SMTP reply, 4xx HTTP status other than 408/429).
+    case rejected(String)
+    /// The server could not take it now (timeout, connection failure, 4xx SMTP reply, 5xx HTTP status).
+    case temporary(String)
+
+    public var description: String {
+        switch self {
+        case .outboxWriteFailed(let path): "The message could not be written to the outbox (\(path))."
+        case .rejected(let reason): "The message was refused: \(reason)"
+        case .temporary(let reason): "The message could not be handed over now: \(reason)"
+        }
+    }
+}
