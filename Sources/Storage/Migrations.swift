@@ -6,7 +6,14 @@ enum Migrations {
     struct Migration: Sendable {
         let version: Int
         let name: String
+        var precondition: Precondition? = nil
         let statements: [String]
+    }
+
+    /// Data a migration cannot take: `countQuery` (returning column `n`) counts the offending rows.
+    struct Precondition: Sendable {
+        let countQuery: String
+        let problem: String
     }
 
     static let all: [Migration] = [
@@ -123,6 +130,16 @@ enum Migrations {
             ]),
         Migration(
             version: 6, name: "truthful claims, one active account per registry record, personal-data consents",
+            precondition: Precondition(
+                countQuery: """
+                    SELECT COUNT(*) AS n FROM (SELECT national_id FROM accounts
+                    WHERE status = 'active' AND national_id IS NOT NULL GROUP BY national_id HAVING COUNT(*) > 1) duplicated
+                    """,
+                problem: """
+                    national IDs have more than one active account, which this version forbids. Disable all but one \
+                    of each (`edu-sso account disable NAME`; SELECT username FROM accounts WHERE national_id IN \
+                    (…duplicated…) finds them), then start again.
+                    """),
             statements: [
                 "ALTER TABLE accounts ADD COLUMN mobile_verified INTEGER NOT NULL DEFAULT 0",
                 // Enforced by the database, so two concurrent applications cannot both create an account.
@@ -148,6 +165,13 @@ enum Migrations {
                 """,
                 "CREATE INDEX outgoing_messages_due ON outgoing_messages (status, next_attempt_at)",
                 "CREATE INDEX outgoing_messages_created ON outgoing_messages (created_at)",
+            ]),
+        Migration(
+            version: 8, name: "signing an account out everywhere",
+            statements: [
+                // Disabling an account and resetting its password end all its sessions and grants at once.
+                "CREATE INDEX grants_subject ON grants (subject)",
+                "CREATE INDEX browser_sessions_account ON browser_sessions (account_id)",
             ]),
     ]
 }

@@ -44,6 +44,8 @@ extension SQLStore: AccountStore {
 
     public func updateAccount(_ account: Account) async throws {
         let school = try account.school.map(jsonText)
+        // The status is not written here (see setAccountStatus): a slow caller holding an old copy, such as a
+        // sign-in re-hashing the password, must never switch a just-disabled account back on.
         let updated = try await write { db in
             try await db.raw(
                 """
@@ -51,10 +53,10 @@ extension SQLStore: AccountStore {
                     email = \(bind: account.email), email_verified = \(bind: account.emailVerified ? 1 : 0),
                     mobile = \(bind: account.mobile), mobile_verified = \(bind: account.mobileVerified ? 1 : 0),
                     national_id = \(bind: account.nationalID), school = \(bind: school),
-                    title = \(bind: account.title), status = \(bind: account.status.rawValue), updated_at = \(bind: account.updatedAt)
+                    title = \(bind: account.title), updated_at = \(bind: account.updatedAt)
                 WHERE id = \(bind: account.id)
                   AND NOT EXISTS (
-                      SELECT 1 FROM accounts other WHERE \(bind: account.status == .active ? 1 : 0) = 1
+                      SELECT 1 FROM accounts other WHERE accounts.status = 'active'
                         AND other.national_id = \(bind: account.nationalID) AND other.status = 'active'
                         AND other.id <> \(bind: account.id))
                 RETURNING id
@@ -63,6 +65,51 @@ extension SQLStore: AccountStore {
         }
         accountCache.remove(account.id)
         if !updated, try await self.account(id: account.id) != nil { throw AccountConflict.nationalIDHasActiveAccount }
+    }
+
+    public func setAccountStatus(id: String, _ status: Account.Status, at: Int64) async throws {
+        let revoked = try await transaction { db -> [String] in
+            switch status {
+            case .active:
+                let enabled = try await db.raw(
+                    """
+                    UPDATE accounts SET status = 'active', updated_at = \(bind: at)
+                    WHERE id = \(bind: id) AND NOT EXISTS (
+                        SELECT 1 FROM accounts other WHERE other.national_id = accounts.national_id
+                          AND other.status = 'active' AND other.id <> accounts.id)
+                    RETURNING id
+                    """
+                ).first() != nil
+                if !enabled, try await db.raw("SELECT 1 AS hit FROM accounts WHERE id = \(bind: id)").first() != nil {
+                    throw AccountConflict.nationalIDHasActiveAccount
+                }
+                return []
+            case .disabled:
+                try await db.raw("UPDATE accounts SET status = 'disabled', updated_at = \(bind: at) WHERE id = \(bind: id)").run()
+                // Nothing issued before may come back when the account is enabled again.
+                return try await Self.endSessionsAndGrants(db, accountID: id, at: at)
+            }
+        }
+        accountCache.remove(id)
+        for grant in revoked { grantCache.remove(grant) }
+    }
+
+    public func endSessionsAndGrants(accountID: String, at: Int64) async throws {
+        let revoked = try await transaction { db in try await Self.endSessionsAndGrants(db, accountID: accountID, at: at) }
+        for grant in revoked { grantCache.remove(grant) }
+    }
+
+    /// Deletes the account's browser sessions and revokes its grants (their refresh tokens go with them); returns
+    /// the revoked grants' ids.
+    private static func endSessionsAndGrants(_ db: any SQLDatabase, accountID: String, at: Int64) async throws -> [String] {
+        try await db.raw("DELETE FROM browser_sessions WHERE account_id = \(bind: accountID)").run()
+        let grants = try await db.raw(
+            "UPDATE grants SET revoked_at = \(bind: at) WHERE subject = \(bind: accountID) AND revoked_at IS NULL RETURNING id"
+        ).all().map { try $0.string("id") }
+        try await db.raw(
+            "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE subject = \(bind: accountID))"
+        ).run()
+        return grants
     }
 
     static func account(from row: any SQLRow) throws -> Account {

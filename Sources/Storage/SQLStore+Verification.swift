@@ -41,11 +41,11 @@ extension SQLStore: VerificationCodeStore {
         }
     }
 
-    public func consumeVerificationCode(id: String, codeHash: String) async throws -> Bool {
+    public func consumeVerificationCode(id: String, codeHash: String) async throws -> String? {
         try await write { db in
             try await db.raw(
-                "DELETE FROM verification_codes WHERE id = \(bind: id) AND code_hash = \(bind: codeHash) RETURNING id"
-            ).first() != nil
+                "DELETE FROM verification_codes WHERE id = \(bind: id) AND code_hash = \(bind: codeHash) RETURNING target"
+            ).first()?.string("target")
         }
     }
 

@@ -70,6 +70,13 @@ public final class SQLStore: Sendable {
             })
             var applied: [Int] = []
             for migration in Migrations.all where !done.contains(migration.version) {
+                // A check that finds data the migration cannot take stops it with advice, not a raw SQL error.
+                if let check = migration.precondition,
+                    let count = try await db.raw(SQLQueryString(check.countQuery)).first()?.decode(column: "n", as: Int.self),
+                    count > 0
+                {
+                    throw MigrationBlocked(description: "Migration \(migration.version) (\(migration.name)): \(count) \(check.problem)")
+                }
                 for statement in migration.statements {
                     try await db.raw(SQLQueryString(statement)).run()
                 }
@@ -81,6 +88,11 @@ public final class SQLStore: Sendable {
             }
             return applied
         }
+    }
+
+    /// A migration that cannot run on the data as it is; the message says what to fix (counts only, no values).
+    public struct MigrationBlocked: Error, CustomStringConvertible {
+        public let description: String
     }
 
     public func schemaVersion() async throws -> Int {

@@ -112,12 +112,16 @@ struct AccountCommand: AsyncParsableCommand {
 
 private func setStatus(_ options: ConfigOptions, _ username: String, _ status: Account.Status) async throws {
     try await withStore(options) { _, store in
-        guard var account = try await store.account(username: Account.normalizeUsername(username)) else {
+        guard let account = try await store.account(username: Account.normalizeUsername(username)) else {
             throw ValidationError("No account '\(username)'.")
         }
-        account.status = status
-        account.updatedAt = Clock.system.now()
-        try await store.updateAccount(account)
-        print("\(account.address) is now \(status.rawValue).")
+        do {
+            try await store.setAccountStatus(id: account.id, status, at: Clock.system.now())
+        } catch AccountConflict.nationalIDHasActiveAccount {
+            throw ValidationError("Another active account has the same national ID; disable that one first.")
+        }
+        print(status == .disabled
+            ? "\(account.address) is now disabled; its sessions ended and its tokens were revoked."
+            : "\(account.address) is now active.")
     }
 }

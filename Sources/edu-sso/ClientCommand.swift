@@ -70,6 +70,9 @@ struct ClientCommand: AsyncParsableCommand {
                     "--guid moe-sha256 reveals the national ID, so it is only for apps allowed the personid scope.")
             }
             if type == "public" && noPKCE { throw ValidationError("Public clients must use PKCE.") }
+            if type == "public" && mayIntrospect {
+                throw ValidationError("--may-introspect needs a confidential client: a public client's id is no secret.")
+            }
             if authMethod == "private_key_jwt" && jwksFile == nil { throw ValidationError("private_key_jwt needs --jwks-file.") }
             if let scopes {
                 let unknown = Scope.parse(scopes.replacingOccurrences(of: ",", with: " ")).filter { !Scope.supported.contains($0) }

@@ -36,8 +36,12 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Add a new active key; the old one stays published until its retirement time.")
         @OptionGroup var options: ConfigOptions
         @Option(help: "Rotate only this algorithm (RS256 or ES256).") var alg: String?
-        @Flag(help: "Sign with the new key at once (a compromised key) instead of after key_preactivation_hours.")
+        @Flag(help: "Sign with the new key at once instead of after key_preactivation_hours.")
         var immediately = false
+        @Flag(
+            name: .customLong("retire-old-now"),
+            help: "A compromised key: withdraw the replaced keys from the JWKS at once (implies --immediately); every token they signed stops verifying.")
+        var retireOldNow = false
 
         func validate() throws {
             if let alg, SigningKey.Algorithm(rawValue: alg) == nil { throw ValidationError("--alg must be RS256 or ES256.") }
@@ -46,7 +50,7 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             let manager = try await openKeys(try options.load())
             let algorithms = alg.flatMap(SigningKey.Algorithm.init(rawValue:)).map { [$0] } ?? SigningKey.Algorithm.allCases
-            for key in try await manager.rotate(algorithms, immediately: immediately) {
+            for key in try await manager.rotate(algorithms, immediately: immediately, retireOldNow: retireOldNow) {
                 let activation = Date(timeIntervalSince1970: TimeInterval(key.activation))
                 print("New \(key.alg.rawValue) key \(key.kid): published now, signs from \(activation).")
             }

@@ -152,9 +152,17 @@ import Testing
             var old = Account(id: "old", username: "old.one", passwordHash: "x", name: "舊", nationalID: id, status: .disabled, createdAt: 0, updatedAt: 0)
             try await store.insertAccount(old)
             try await store.insertAccount(Account(id: "new", username: "new.one", passwordHash: "x", name: "新", nationalID: id, createdAt: 0, updatedAt: 0))
-            old.status = .active
-            await #expect(throws: AccountConflict.nationalIDHasActiveAccount) { try await store.updateAccount(old) }
+            await #expect(throws: AccountConflict.nationalIDHasActiveAccount) { try await store.setAccountStatus(id: "old", .active, at: 1) }
             #expect(try await store.account(id: "old")?.status == .disabled)
+            // An old copy written back (a slow sign-in re-hashing a password) never switches the status.
+            old.status = .active
+            old.name = "舊名"
+            try await store.updateAccount(old)
+            #expect(try await store.account(id: "old")?.status == .disabled)
+            #expect(try await store.account(id: "old")?.name == "舊名")
+            try await store.setAccountStatus(id: "new", .disabled, at: 2)
+            try await store.setAccountStatus(id: "old", .active, at: 3)
+            #expect(try await store.account(id: "old")?.status == .active)
         }
     }
 
@@ -172,7 +180,7 @@ import Testing
             try await store.saveVerificationCode(
                 VerificationCode(id: "w", accountID: "b", purpose: .changeMobile, target: "0912345678", codeHash: "h2", expiresAt: 100))
             let consumed = try await withThrowingTaskGroup(of: Bool.self) { group in
-                for _ in 0..<8 { group.addTask { try await store.consumeVerificationCode(id: "w", codeHash: "h2") } }
+                for _ in 0..<8 { group.addTask { try await store.consumeVerificationCode(id: "w", codeHash: "h2") == "0912345678" } }
                 return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
             }
             #expect(consumed == 1)

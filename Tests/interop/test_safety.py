@@ -105,6 +105,13 @@ def test_a_disabled_accounts_tokens_stop_working():
     assert requests.get(ISSUER + "/oidc/v1/userinfo", headers=bearer, timeout=10).status_code == 401
     assert requests.get(ISSUER + "/moeresource/api/v2/oidc/eduinfo", headers=bearer, timeout=10).status_code == 401
     assert token_request({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}).json()["error"] == "invalid_grant"
+    # Enabling the account again brings none of it back: disabling revoked the grants and ended the sessions.
+    cli("account", "enable", "interop.leaver")
+    time.sleep(1.2)
+    assert introspect(tokens["access_token"], auth) == {"active": False}
+    assert requests.get(ISSUER + "/oidc/v1/userinfo", headers=bearer, timeout=10).status_code == 401
+    assert token_request({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}).json()["error"] == "invalid_grant"
+    assert browser.get(ISSUER + "/profile").headers["Location"].startswith("/login")
 
 
 def test_acr_reports_a_password_sign_in_and_acr_values_are_honoured_or_refused(discovery):

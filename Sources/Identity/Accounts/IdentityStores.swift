@@ -12,9 +12,16 @@ public protocol AccountStore: Sendable {
     func account(username: String) async throws -> Account?
     /// Throws `AccountConflict` when the username is taken or the national ID already has an active account.
     func insertAccount(_ account: Account) async throws
-    /// Throws `AccountConflict.nationalIDHasActiveAccount` when enabling an account would make a second active
-    /// account for one national ID.
+    /// Writes everything but the status. Throws `AccountConflict.nationalIDHasActiveAccount` when the change would
+    /// give an active account a national ID another active account has.
     func updateAccount(_ account: Account) async throws
+    /// Disabling also ends every browser session and revokes every grant, in the same transaction, so that
+    /// enabling the account later brings none of them back. Enabling throws
+    /// `AccountConflict.nationalIDHasActiveAccount` when another active account has the same national ID.
+    func setAccountStatus(id: String, _ status: Account.Status, at: Int64) async throws
+    /// Signs the account out everywhere: its browser sessions end and its grants (with their refresh tokens,
+    /// and the access tokens tied to them) are revoked. A password reset does this.
+    func endSessionsAndGrants(accountID: String, at: Int64) async throws
 }
 
 /// One attempt to sign in, successful or not (the IP login record page shows these).

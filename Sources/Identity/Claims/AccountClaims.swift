@@ -96,8 +96,12 @@ public struct AccountClaims: ClaimsSource {
         switch client.guidFormat {
         case .keyed:
             return HMAC<SHA256>.authenticationCode(for: Data(nationalID.utf8), using: guidKey).hexString
-        case .moeSHA256:
+        case .moeSHA256 where client.allowedScopes.contains("personid"):
             return SHA256.hash(data: Data(nationalID.utf8)).hexString
+        case .moeSHA256:
+            // The unkeyed form names the ID number; a registration that lost `personid` (edited in the database)
+            // falls back to the keyed form rather than leak it.
+            return HMAC<SHA256>.authenticationCode(for: Data(nationalID.utf8), using: guidKey).hexString
         }
     }
 

@@ -1,12 +1,25 @@
 import Foundation
 import OIDC
 
-/// A code sent to an e-mail address or mobile number to prove the person controls it (profile changes now;
-/// password reset and account recovery later). Only the code's hash is stored.
+/// A code sent to an e-mail address or mobile number to prove the person controls it: a profile change, or
+/// account recovery (reset password, activate account). Only the code's keyed hash is stored.
 public struct VerificationCode: Sendable, Codable, Equatable {
-    public enum Purpose: String, Sendable, Codable {
+    public enum Purpose: String, Sendable, Codable, CaseIterable {
         case changeEmail = "change_email"
         case changeMobile = "change_mobile"
+        /// 忘記密碼 way 1: one code sent to both the backup e-mail and the mobile.
+        case resetPassword = "reset_password"
+        /// 啟用帳號 way 1.
+        case activateAccount = "activate_account"
+
+        /// How long a code lives: ten minutes for a profile change (the student is at the page), an hour for
+        /// recovery (the manual's rule; the message may be slow).
+        public var lifetime: Int64 {
+            switch self {
+            case .changeEmail, .changeMobile: 600
+            case .resetPassword, .activateAccount: 3600
+            }
+        }
     }
 
     public var id: String
@@ -37,22 +50,26 @@ public protocol VerificationCodeStore: Sendable {
     /// Atomically spends one attempt on a live code: returns its hash when the attempt was granted, nil when the
     /// code is gone, expired or out of attempts. Concurrent guesses can never spend more than `maxAttempts`.
     func claimVerificationAttempt(id: String, now: Int64, maxAttempts: Int) async throws -> String?
-    /// Deletes the code if it still has this hash; true for exactly one of several concurrent callers.
-    func consumeVerificationCode(id: String, codeHash: String) async throws -> Bool
+    /// Deletes the code if it still has this hash and returns the target it was sent for; non-nil for exactly one
+    /// of several concurrent callers.
+    func consumeVerificationCode(id: String, codeHash: String) async throws -> String?
     func deleteVerificationCodes(accountID: String) async throws
 }
 
-/// Issues and checks verification codes: six digits, ten minutes, five attempts.
+/// Issues and checks verification codes: six digits, each purpose's lifetime, five attempts. Codes are stored as
+/// HMAC-SHA-256 under a server secret: a million possible codes would fall to anyone reading the table if the
+/// hash were unkeyed.
 public struct VerificationCodes: Sendable {
-    public static let lifetime: Int64 = 600
     public static let maxAttempts = 5
 
     let store: any VerificationCodeStore
     let clock: Clock
+    private let key: Data
 
-    public init(store: any VerificationCodeStore, clock: Clock) {
+    public init(store: any VerificationCodeStore, clock: Clock, key: Data) {
         self.store = store
         self.clock = clock
+        self.key = key
     }
 
     /// Creates a code and returns it, to be sent; any earlier code for the same purpose is replaced.
@@ -61,23 +78,28 @@ public struct VerificationCodes: Sendable {
         try await store.saveVerificationCode(
             VerificationCode(
                 id: "\(accountID):\(purpose.rawValue)", accountID: accountID, purpose: purpose, target: target,
-                codeHash: Self.hash(code, accountID: accountID), expiresAt: clock.now() + Self.lifetime))
+                codeHash: hash(code, accountID: accountID), expiresAt: clock.now() + purpose.lifetime))
         return code
     }
 
-    public func pending(accountID: String) async throws -> [VerificationCode] {
+    /// The live codes of an account, optionally only those of `purposes`.
+    public func pending(accountID: String, purposes: Set<VerificationCode.Purpose> = Set(VerificationCode.Purpose.allCases))
+        async throws -> [VerificationCode]
+    {
         try await store.verificationCodes(accountID: accountID).filter {
-            $0.expiresAt > clock.now() && $0.attempts < Self.maxAttempts
+            $0.expiresAt > clock.now() && $0.attempts < Self.maxAttempts && purposes.contains($0.purpose)
         }
     }
 
-    /// Checks `answer` against the pending code. Every check spends an attempt before it compares (so parallel
-    /// guesses cannot exceed the limit), and a right answer consumes the code (so it works once).
-    public func check(_ code: VerificationCode, answer: String) async throws -> Bool {
+    /// Checks `answer` against the pending code and returns the target the consumed code was sent for, or nil.
+    /// Every check spends an attempt before it compares (so parallel guesses cannot exceed the limit), and a
+    /// right answer consumes the code (so it works once). The target comes from the row actually consumed, not
+    /// from the copy the caller read earlier.
+    public func check(_ code: VerificationCode, answer: String) async throws -> String? {
         guard let storedHash = try await store.claimVerificationAttempt(id: code.id, now: clock.now(), maxAttempts: Self.maxAttempts)
-        else { return false }
-        guard Secrets.constantTimeEquals(Self.hash(answer.trimmingSpaces(), accountID: code.accountID), storedHash) else {
-            return false
+        else { return nil }
+        guard Secrets.constantTimeEquals(hash(answer.trimmingSpaces(), accountID: code.accountID), storedHash) else {
+            return nil
         }
         return try await store.consumeVerificationCode(id: code.id, codeHash: storedHash)
     }
@@ -86,8 +108,8 @@ public struct VerificationCodes: Sendable {
         try await store.deleteVerificationCodes(accountID: accountID)
     }
 
-    /// Salted with the account so equal codes of different people hash differently.
-    static func hash(_ code: String, accountID: String) -> String {
-        Secrets.hash("verification:\(accountID):\(code)")
+    /// Keyed, and bound to the account so that equal codes of different people hash differently.
+    func hash(_ code: String, accountID: String) -> String {
+        Secrets.hmac("verification:\(accountID):\(code)", key: key)
     }
 }

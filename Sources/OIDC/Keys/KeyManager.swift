@@ -17,7 +17,11 @@ public struct KeySnapshot: Sendable {
     /// The key that signs for `alg` at `now`: of the keys already active, the one activated last. A key rotated
     /// in is published first and takes over only at its activation time.
     public func signingKey(_ alg: SigningKey.Algorithm, at now: Int64) -> SigningKey? {
-        keys.filter { $0.alg == alg && $0.activation <= now && $0.isPublished(at: now) }.max { $0.activation < $1.activation }
+        // The latest activation wins; on a tie (two keys made in the same second) the one added last, since the
+        // ring only ever appends.
+        let candidates = keys.filter { $0.alg == alg && $0.activation <= now && $0.isPublished(at: now) }
+        guard let latest = candidates.map(\.activation).max() else { return nil }
+        return candidates.last { $0.activation == latest }
     }
 
     /// A collection to sign or verify with; successive calls rotate through them.
@@ -86,21 +90,23 @@ public final class KeyManager: Sendable {
     public var jwksJSON: Data { current.withLock { $0.jwksJSON } }
 
     /// Adds a new key per algorithm (or only `algorithms`). It is published now and signs after the
-    /// pre-activation period, or at once when `immediately` (a compromised key); the keys it replaces stay
-    /// published until `retirementOverlap` after it took over.
+    /// pre-activation period, or at once when `immediately`; the keys it replaces stay published until
+    /// `retirementOverlap` after it took over — unless `retireOldNow` (a compromised key), which withdraws them
+    /// at once, so that nothing they signed verifies any more.
     @discardableResult
-    public func rotate(_ algorithms: [SigningKey.Algorithm] = SigningKey.Algorithm.allCases, immediately: Bool = false)
-        async throws -> [SigningKey]
-    {
-        try await rotate(algorithms, immediately: immediately, ifNewestOlderThan: nil)
+    public func rotate(
+        _ algorithms: [SigningKey.Algorithm] = SigningKey.Algorithm.allCases, immediately: Bool = false,
+        retireOldNow: Bool = false
+    ) async throws -> [SigningKey] {
+        try await rotate(algorithms, immediately: immediately || retireOldNow, retireOldNow: retireOldNow, ifNewestOlderThan: nil)
     }
 
     /// Rotation, deciding which algorithms are due inside the locked update: two nodes finding the same key due
     /// at the same time rotate it once.
     @discardableResult
-    private func rotate(_ algorithms: [SigningKey.Algorithm], immediately: Bool, ifNewestOlderThan interval: Int64?)
-        async throws -> [SigningKey]
-    {
+    private func rotate(
+        _ algorithms: [SigningKey.Algorithm], immediately: Bool, retireOldNow: Bool = false, ifNewestOlderThan interval: Int64?
+    ) async throws -> [SigningKey] {
         let now = clock.now()
         let activation = immediately ? now : now + preactivation
         var added: [SigningKey] = []
@@ -110,8 +116,12 @@ public final class KeyManager: Sendable {
                 if let interval, let newest = keys.filter({ $0.alg == alg }).map(\.createdAt).max(), now - newest < interval {
                     continue
                 }
-                for index in keys.indices where keys[index].alg == alg && keys[index].retiresAt == nil {
-                    keys[index].retiresAt = activation + retirementOverlap
+                if retireOldNow {
+                    keys.removeAll { $0.alg == alg }
+                } else {
+                    for index in keys.indices where keys[index].alg == alg && keys[index].retiresAt == nil {
+                        keys[index].retiresAt = activation + retirementOverlap
+                    }
                 }
                 let fresh = try SigningKey.generate(alg, now: now, activatesAt: activation)
                 keys.append(fresh)

@@ -311,7 +311,11 @@ public struct TokenService: Sendable {
     /// the right to introspect every token (a resource server); to anyone else it is `active: false` (§4: the
     /// endpoint must not tell strangers about tokens).
     public func introspect(_ token: String, client: Client) async throws -> [String: JSONValue] {
-        func mayDescribe(_ owner: String) -> Bool { owner == client.id || client.introspectsAllTokens }
+        // The right to introspect other apps' tokens needs a client that really authenticated: a public client's
+        // id is no secret.
+        func mayDescribe(_ owner: String) -> Bool {
+            owner == client.id || (client.introspectsAllTokens && client.kind == .confidential)
+        }
         if let claims = try? await verifyAccessToken(token) {
             return mayDescribe(claims.clientID) ? claims.introspection : ["active": false]
         }

@@ -82,7 +82,8 @@ public final class Services: Sendable {
             senders: senders, policy: Messaging.dispatcherPolicy(config), logger: logger)
         self.dispatcher = dispatcher
         self.notifier = dispatcher
-        self.verificationCodes = VerificationCodes(store: store, clock: clock)
+        self.verificationCodes = VerificationCodes(
+            store: store, clock: clock, key: try ServerSecret.load("code-secret", directory: config.keysDir))
         self.accountApplication = AccountApplication(
             accounts: store, lookup: store, registry: store, directory: directory, clock: clock)
         if config.captchaTestCode != nil {
@@ -130,7 +131,7 @@ extension Services {
 
 /// Server-side secrets kept with the signing keys in `keys/` (mode 0600), generated on first run: `cookie-secret`
 /// binds CSRF tokens to a browser, `guid-secret` keys the `guid` claim, `refresh-secret` derives refresh-token
-/// successors, `message-secret` seals queued messages. Nodes that share the folder share the secrets; the first node to create one wins, and every other
+/// successors, `message-secret` seals queued messages, `code-secret` keys the hashes of verification codes. Nodes that share the folder share the secrets; the first node to create one wins, and every other
 /// node reads what it wrote (creation is exclusive, never an overwrite).
 enum ServerSecret {
     static func load(_ name: String, directory: String) throws -> Data {

@@ -9,6 +9,7 @@ import Storage
 /// The student's own pages: direct sign-in (`/login`) and 查閱個人資料 (`/profile`, manual 參).
 struct AccountPagesController: Sendable {
     let services: Services
+    static let profilePurposes: Set<VerificationCode.Purpose> = [.changeEmail, .changeMobile]
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/login") { request, context in try await loginPage(request, context) }
@@ -93,7 +94,7 @@ struct AccountPagesController: Sendable {
             let code = try await services.verificationCodes.issue(accountID: account.id, purpose: purpose, target: target)
             try await services.send(
                 .verificationCode, to: [(channel, target)],
-                values: ["code": code, "minutes": String(VerificationCodes.lifetime / 60)], validFor: VerificationCodes.lifetime)
+                values: ["code": code, "minutes": String(purpose.lifetime / 60)], validFor: purpose.lifetime)
         }
         return Responses.redirect("/profile/verify?lang=\(lang.rawValue)")
     }
@@ -107,7 +108,7 @@ struct AccountPagesController: Sendable {
     private func renderVerify(
         _ request: Request, _ lang: Language, account: Account, error: String?, status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        let pending = try await services.verificationCodes.pending(accountID: account.id)
+        let pending = try await services.verificationCodes.pending(accountID: account.id, purposes: Self.profilePurposes)
         guard !pending.isEmpty else {
             return renderEdit(
                 request, lang,
@@ -135,24 +136,27 @@ struct AccountPagesController: Sendable {
         guard var account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
         let form = try await services.verifiedForm(request)
         guard !services.failuresExhausted("code", context) else { return services.rateLimitedPage(lang, context) }
-        let pending = try await services.verificationCodes.pending(accountID: account.id)
+        let pending = try await services.verificationCodes.pending(accountID: account.id, purposes: Self.profilePurposes)
         guard !pending.isEmpty else { return try await renderVerify(request, lang, account: account, error: nil) }
         // Each code proves its own change: a right code is spent and its change kept even when the other is wrong.
         var proven = false
         var allRight = true
         for code in pending {
-            guard try await services.verificationCodes.check(code, answer: form.first("code_\(code.purpose.rawValue)") ?? "") else {
+            guard let target = try await services.verificationCodes.check(code, answer: form.first("code_\(code.purpose.rawValue)") ?? "")
+            else {
                 allRight = false
                 continue
             }
             proven = true
             switch code.purpose {
             case .changeEmail:
-                account.email = code.target
+                account.email = target
                 account.emailVerified = true
             case .changeMobile:
-                account.mobile = code.target
+                account.mobile = target
                 account.mobileVerified = true
+            case .resetPassword, .activateAccount:
+                break
             }
         }
         if proven {
