@@ -173,5 +173,31 @@ enum Migrations {
                 "CREATE INDEX grants_subject ON grants (subject)",
                 "CREATE INDEX browser_sessions_account ON browser_sessions (account_id)",
             ]),
+        Migration(
+            version: 9, name: "account records",
+            statements: [
+                // What happened to an account besides sign-ins (recovery lookups, codes sent, resets, activation),
+                // for the student's records pages. Never the national ID.
+                """
+                CREATE TABLE account_events (
+                    account_id TEXT NOT NULL, at BIGINT NOT NULL, kind TEXT NOT NULL, ip TEXT NOT NULL,
+                    user_agent TEXT NOT NULL)
+                """,
+                "CREATE INDEX account_events_account ON account_events (account_id, at)",
+            ]),
+        Migration(
+            version: 10, name: "recovery and activation",
+            statements: [
+                "ALTER TABLE accounts ADD COLUMN password_changed_at BIGINT",
+                "CREATE TABLE recoveries (id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+                "CREATE INDEX recoveries_expiry ON recoveries (expires_at)",
+                // One live default password per account, stored as a keyed hash.
+                """
+                CREATE TABLE default_passwords (
+                    account_id TEXT PRIMARY KEY, password_hash TEXT NOT NULL, created_at BIGINT NOT NULL,
+                    expires_at BIGINT NOT NULL)
+                """,
+                "CREATE INDEX default_passwords_expiry ON default_passwords (expires_at)",
+            ]),
     ]
 }

@@ -6,7 +6,7 @@ import SQLKit
 /// document per id in a table of (id, data, expires_at), purged once expired.
 extension SQLStore {
     enum DocumentTable: String {
-        case interactions, registrations
+        case interactions, registrations, recoveries
     }
 
     func saveDocument(_ value: some Encodable, id: String, expiresAt: Int64, in table: DocumentTable) async throws {
@@ -59,5 +59,19 @@ extension SQLStore: RegistrationStore {
 
     public func deleteRegistration(id: String) async throws {
         try await deleteDocument(id: id, in: .registrations)
+    }
+}
+
+extension SQLStore: RecoveryStore {
+    public func saveRecovery(_ recovery: Recovery) async throws {
+        try await saveDocument(recovery, id: recovery.id, expiresAt: recovery.expiresAt, in: .recoveries)
+    }
+
+    public func recovery(id: String) async throws -> Recovery? {
+        try await document(id: id, in: .recoveries, as: Recovery.self)
+    }
+
+    public func deleteRecovery(id: String) async throws {
+        try await deleteDocument(id: id, in: .recoveries)
     }
 }

@@ -53,7 +53,8 @@ extension SQLStore: AccountStore {
                     email = \(bind: account.email), email_verified = \(bind: account.emailVerified ? 1 : 0),
                     mobile = \(bind: account.mobile), mobile_verified = \(bind: account.mobileVerified ? 1 : 0),
                     national_id = \(bind: account.nationalID), school = \(bind: school),
-                    title = \(bind: account.title), updated_at = \(bind: account.updatedAt)
+                    title = \(bind: account.title), password_changed_at = \(bind: account.passwordChangedAt),
+                    updated_at = \(bind: account.updatedAt)
                 WHERE id = \(bind: account.id)
                   AND NOT EXISTS (
                       SELECT 1 FROM accounts other WHERE accounts.status = 'active'
@@ -113,7 +114,7 @@ extension SQLStore: AccountStore {
     }
 
     static func account(from row: any SQLRow) throws -> Account {
-        Account(
+        var account = Account(
             id: try row.string("id"), username: try row.string("username"), passwordHash: try row.string("password_hash"),
             name: try row.string("name"), email: try row.optionalString("email"),
             emailVerified: try row.int64("email_verified") != 0, mobile: try row.optionalString("mobile"),
@@ -125,6 +126,8 @@ extension SQLStore: AccountStore {
                 PersonalDataConsent(textVersion: $0, at: try row.optionalInt64("consented_at") ?? 0)
             },
             createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"))
+        account.passwordChangedAt = try row.optionalInt64("password_changed_at")
+        return account
     }
 }
 
@@ -268,3 +271,30 @@ extension SQLStore: SessionStore {
 }
 
 import Foundation
+
+extension SQLStore: AccountEventStore {
+    public func recordEvent(_ event: AccountEvent) async throws {
+        try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO account_events (account_id, at, kind, ip, user_agent)
+                VALUES (\(bind: event.accountID), \(bind: event.at), \(bind: event.kind.rawValue), \(bind: event.ip),
+                        \(bind: event.userAgent))
+                """
+            ).run()
+        }
+    }
+
+    public func events(accountID: String, limit: Int) async throws -> [AccountEvent] {
+        try await read { db in
+            try await db.raw(
+                "SELECT * FROM account_events WHERE account_id = \(bind: accountID) ORDER BY at DESC LIMIT \(bind: limit)"
+            ).all().compactMap { row in
+                guard let kind = AccountEvent.Kind(rawValue: try row.string("kind")) else { return nil }
+                return AccountEvent(
+                    accountID: try row.string("account_id"), at: try row.int64("at"), kind: kind, ip: try row.string("ip"),
+                    userAgent: try row.string("user_agent"))
+            }
+        }
+    }
+}

@@ -11,6 +11,17 @@ extension SQLStore: AccountLookup {
         }
     }
 
+    public func accounts(nationalID: String) async throws -> [Account] {
+        try await read { db in
+            try await db.raw(
+                """
+                SELECT * FROM accounts WHERE national_id = \(bind: nationalID.uppercased())
+                ORDER BY CASE status WHEN 'active' THEN 0 ELSE 1 END, created_at DESC
+                """
+            ).all().map(Self.account(from:))
+        }
+    }
+
     public func accountCount(mobile: String) async throws -> Int {
         try await read { db in
             try await db.raw("SELECT COUNT(*) AS n FROM accounts WHERE mobile = \(bind: mobile)").first()?

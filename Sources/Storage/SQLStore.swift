@@ -128,6 +128,8 @@ public final class SQLStore: Sendable {
             ("interactions", "DELETE FROM interactions WHERE expires_at < \(bind: now) RETURNING id"),
             ("captchas", "DELETE FROM captchas WHERE expires_at < \(bind: now) RETURNING id"),
             ("registrations", "DELETE FROM registrations WHERE expires_at < \(bind: now) RETURNING id"),
+            ("recoveries", "DELETE FROM recoveries WHERE expires_at < \(bind: now) RETURNING id"),
+            ("default_passwords", "DELETE FROM default_passwords WHERE expires_at < \(bind: now) RETURNING account_id"),
             ("verification_codes", "DELETE FROM verification_codes WHERE expires_at < \(bind: now) RETURNING id"),
             ("browser_sessions", "DELETE FROM browser_sessions WHERE expires_at < \(bind: now) RETURNING id"),
             ("refresh_tokens", "DELETE FROM refresh_tokens WHERE expires_at < \(bind: now) RETURNING token_hash"),
@@ -139,6 +141,7 @@ public final class SQLStore: Sendable {
             ),
             ("login_attempts", "DELETE FROM login_attempts WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
             ("app_sign_ins", "DELETE FROM app_sign_ins WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
+            ("account_events", "DELETE FROM account_events WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
             (
                 "outgoing_messages",
                 "DELETE FROM outgoing_messages WHERE status <> 'pending' AND finished_at < \(bind: now - policy.recordRetention) RETURNING id"

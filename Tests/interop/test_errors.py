@@ -152,7 +152,12 @@ def test_wrong_password_does_not_say_which_part_was_wrong():
 def test_disabled_account_cannot_sign_in():
     browser = Browser()
     page = browser.authorize(authorization_params()[0])
-    assert browser.login(page, username="interop.disabled").status_code == 401
+    refused = browser.login(page, username="interop.disabled")
+    # With the right password the student learns why, and where to go; a wrong one reveals nothing.
+    assert refused.status_code == 403 and "已停用" in refused.text and 'href="/account/activate' in refused.text
+    page = browser.authorize(authorization_params()[0])
+    wrong = browser.login(page, username="interop.disabled", password="WrongPass999")
+    assert wrong.status_code == 401 and "已停用" not in wrong.text
 
 
 def test_repeated_failures_are_throttled_even_for_the_right_password():

@@ -20,7 +20,10 @@ PATHS = [
     "/profile/update", "/profile/update/school", "/profile/update/login", "/profile/update/apply", "/profile/update/done",
     "/register", "/register/abc/school", "/register/abc/account", "/register/abc/nostep",
     "/captcha/abc.png", "/captcha/abc.wav", "/captcha/abc.svg", "/captcha/new",
-    "/demo", "/demo/login", "/demo/callback", "/no/such/route",
+    "/demo", "/demo/login", "/demo/callback", "/no/such/route", "/dev/outbox",
+    "/account/forgot-account", "/account/forgot-password", "/account/activate", "/account/recover",
+    "/account/recover/abc/send", "/account/recover/abc/code", "/account/recover/abc/reset", "/account/recover/abc/nostep",
+    "//login", "/login/", "//account//forgot-account",
 ]
 
 FORM = "application/x-www-form-urlencoded"
@@ -86,6 +89,8 @@ def test_no_page_form_accepts_a_post_without_its_csrf_token():
         ("/profile/update/login", {"username": STUDENT[0], "password": STUDENT[1]}),
         ("/profile/update", {"lookup": "1"}),
         ("/profile/update/apply", {"school": "193662", "level": "國小"}),
+        ("/account/forgot-account", {"national_id": "A123456789"}),
+        ("/account/recover", {"purpose": "reset", "method": "code"}),
     ]:
         for token in (None, "forged"):
             sent = dict(data, csrf_token=token) if token else data

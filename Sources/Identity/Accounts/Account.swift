@@ -24,6 +24,8 @@ public struct Account: Sendable, Codable, Equatable {
     public var status: Status
     /// The personal-data consent given when the account was applied for (nil for accounts made by operators).
     public var personalDataConsent: PersonalDataConsent?
+    /// When the password was last set by a reset or an activation: it cannot change again for 24 hours.
+    public var passwordChangedAt: Int64?
     public var createdAt: Int64
     public var updatedAt: Int64
 

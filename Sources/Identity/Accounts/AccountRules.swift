@@ -4,6 +4,8 @@ public enum AccountRules {
     public enum Violation: String, Sendable, Equatable, CaseIterable {
         case usernameFormat
         case passwordFormat
+        /// The stricter rule of 啟用帳號 (manual 柒 step 4-1).
+        case strongPasswordFormat
         case passwordMismatch
         case emailFormat
         case mobileFormat
@@ -17,6 +19,9 @@ public enum AccountRules {
             case .passwordFormat:
                 ("密碼最短為8個字元，最長20個字元，設定必須包含以下二要素組合規定：英文字元與數字",
                  "Use 8–20 characters, including both letters and digits.")
+            case .strongPasswordFormat:
+                ("密碼最短為8個字元，最長20個字元，設定必須符合以下任意三項要素組合規定：英文大寫、小寫、數字及特殊符號",
+                 "Use 8–20 characters with at least three of: upper-case letters, lower-case letters, digits, symbols.")
             case .passwordMismatch:
                 ("兩次輸入的密碼不一致", "The two passwords differ.")
             case .emailFormat:
@@ -43,6 +48,17 @@ public enum AccountRules {
             bytes.contains(where: isLetter), bytes.contains(where: isDigit)
         else { return .passwordFormat }
         return nil
+    }
+
+    /// 柒 4-1: 8–20 printable ASCII characters with at least three of upper case, lower case, digits and symbols.
+    public static func checkStrongPassword(_ password: String) -> Violation? {
+        let bytes = Array(password.utf8)
+        guard (8...20).contains(bytes.count), bytes.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E }) else { return .strongPasswordFormat }
+        let classes = [
+            bytes.contains(where: { $0 >= 0x41 && $0 <= 0x5A }), bytes.contains(where: isLowercaseLetter),
+            bytes.contains(where: isDigit), bytes.contains(where: { !isLetter($0) && !isDigit($0) }),
+        ]
+        return classes.filter { $0 }.count >= 3 ? nil : .strongPasswordFormat
     }
 
     /// 7-3.

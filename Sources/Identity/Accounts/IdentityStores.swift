@@ -88,3 +88,34 @@ public protocol ConsentStore: Sendable {
     func consentedScopes(accountID: String, clientID: String) async throws -> Set<String>
     func saveConsent(accountID: String, clientID: String, scopes: Set<String>, at: Int64) async throws
 }
+
+/// Something that happened to an account besides a sign-in: the account records show these.
+public struct AccountEvent: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        /// 忘記帳號: someone looked the account up by its ID number (the number itself is not recorded).
+        case accountLookedUp = "account_looked_up"
+        case recoveryCodeSent = "recovery_code_sent"
+        case passwordReset = "password_reset"
+        case accountActivated = "account_activated"
+    }
+
+    public var accountID: String
+    public var at: Int64
+    public var kind: Kind
+    public var ip: String
+    public var userAgent: String
+
+    public init(accountID: String, at: Int64, kind: Kind, ip: String, userAgent: String) {
+        self.accountID = accountID
+        self.at = at
+        self.kind = kind
+        self.ip = ip
+        self.userAgent = String(userAgent.prefix(256))
+    }
+}
+
+public protocol AccountEventStore: Sendable {
+    func recordEvent(_ event: AccountEvent) async throws
+    /// Newest first.
+    func events(accountID: String, limit: Int) async throws -> [AccountEvent]
+}

@@ -10,6 +10,9 @@ public struct PasswordSignIn: Sendable {
         case locked(until: Int64)
         /// This failure locked the account: the owner should be told (once, now).
         case lockedNow(Account, until: Int64)
+        /// The right password for a disabled (停用) account: only someone who knows the password learns why, and
+        /// is sent to 啟用帳號.
+        case disabled
     }
 
     private let accounts: any AccountStore
@@ -70,7 +73,7 @@ public struct PasswordSignIn: Sendable {
         }
         guard account.status == .active else {
             try await record(.disabled)
-            return .badCredentials
+            return .disabled
         }
         try await record(.success)
         if hasher.needsRehash(account.passwordHash) {

@@ -105,5 +105,7 @@ public struct AccountApplication: Sendable {
 /// Questions about accounts as a whole, for the uniqueness rules.
 public protocol AccountLookup: Sendable {
     func activeAccountExists(nationalID: String) async throws -> Bool
+    /// Every account with this national ID, the active one first, then newest first.
+    func accounts(nationalID: String) async throws -> [Account]
     func accountCount(mobile: String) async throws -> Int
 }

@@ -66,6 +66,8 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
     AccountPagesController(services: services).addRoutes(to: router)
     RegistrationController(services: services).addRoutes(to: router)
     ProfileUpdateController(services: services).addRoutes(to: router)
+    RecoveryController(services: services).addRoutes(to: router)
+    PasswordRecoveryController(services: services).addRoutes(to: router)
     if let demo {
         DemoController(services: services, seed: demo).addRoutes(to: router)
         DevOutboxController(services: services).addRoutes(to: router)

@@ -25,6 +25,7 @@ public final class Services: Sendable {
     public let captcha: Captcha
     public let directory: SchoolDirectory
     public let accountApplication: AccountApplication
+    public let accountRecovery: AccountRecovery
     /// Where flows hand their messages: the durable queue, whose `dispatcher` delivers them.
     public let notifier: any Notifier
     public let dispatcher: MessageDispatcher
@@ -82,8 +83,11 @@ public final class Services: Sendable {
             senders: senders, policy: Messaging.dispatcherPolicy(config), logger: logger)
         self.dispatcher = dispatcher
         self.notifier = dispatcher
-        self.verificationCodes = VerificationCodes(
-            store: store, clock: clock, key: try ServerSecret.load("code-secret", directory: config.keysDir))
+        let codeKey = try ServerSecret.load("code-secret", directory: config.keysDir)
+        self.verificationCodes = VerificationCodes(store: store, clock: clock, key: codeKey)
+        self.accountRecovery = AccountRecovery(
+            accounts: store, lookup: store, registry: store, events: store, defaults: store, hasher: passwordHasher,
+            clock: clock, key: codeKey)
         self.accountApplication = AccountApplication(
             accounts: store, lookup: store, registry: store, directory: directory, clock: clock)
         if config.captchaTestCode != nil {
@@ -111,6 +115,24 @@ extension Services {
 struct InvalidCSRFToken: Error {}
 
 extension Services {
+    /// A page with a form: the browser's CSRF token (and, with `captcha`, a new captcha bound to the browser)
+    /// go into `values`, and a browser seen for the first time gets its cookie.
+    func formPage(
+        _ template: String, _ values: [String: Any], request: Request, language: Language, title: String, switchURL: String,
+        captcha: Bool = false, status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let (browserID, newCookie) = browser.browserID(request)
+        var context = values
+        context["csrf"] = browser.csrfToken(browserID: browserID)
+        context["switch_url"] = switchURL
+        if captcha { context["captcha_id"] = try await self.captcha.issue(browserHash: BrowserCookies.hashBrowser(browserID)) }
+        var response = pages.render(template, context, language: language, status: status, title: title)
+        if let newCookie { response.setCookie(newCookie) }
+        return response
+    }
+}
+
+extension Services {
     /// Whether this address has used up its failures of `kind` (sign-in, registry match, code entry) for the
     /// minute. Only failures count: a whole class signing in correctly from one school address is never refused.
     func failuresExhausted(_ kind: String, _ context: AppContext) -> Bool {
@@ -131,10 +153,11 @@ extension Services {
 
 /// Server-side secrets kept with the signing keys in `keys/` (mode 0600), generated on first run: `cookie-secret`
 /// binds CSRF tokens to a browser, `guid-secret` keys the `guid` claim, `refresh-secret` derives refresh-token
-/// successors, `message-secret` seals queued messages, `code-secret` keys the hashes of verification codes. Nodes that share the folder share the secrets; the first node to create one wins, and every other
+/// successors, `message-secret` seals queued messages, `code-secret` keys the hashes of verification codes and
+/// default passwords. Nodes that share the folder share the secrets; the first node to create one wins, and every other
 /// node reads what it wrote (creation is exclusive, never an overwrite).
-enum ServerSecret {
-    static func load(_ name: String, directory: String) throws -> Data {
+public enum ServerSecret {
+    public static func load(_ name: String, directory: String) throws -> Data {
         let url = URL(fileURLWithPath: directory).appendingPathComponent(name)
         if let existing = try? Data(contentsOf: url), existing.count >= 32 { return existing }
         try FileManager.default.createDirectory(

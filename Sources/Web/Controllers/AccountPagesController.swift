@@ -43,20 +43,15 @@ struct AccountPagesController: Sendable {
     func editPage(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
         guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
-        return renderEdit(request, lang, ["email": account.email ?? "", "mobile": account.mobile ?? ""])
+        return try await renderEdit(request, lang, ["email": account.email ?? "", "mobile": account.mobile ?? ""])
     }
 
     private func renderEdit(_ request: Request, _ lang: Language, _ values: [String: Any], status: HTTPResponse.Status = .ok)
-        -> Response
+        async throws -> Response
     {
-        let (token, newCookie) = csrf(request)
-        var context = values
-        context["csrf"] = token
-        context["switch_url"] = "/profile/edit?lang=\(lang.other.rawValue)"
-        var response = services.pages.render(
-            "profile_edit", context, language: lang, status: status, title: Strings.text("profile_edit", lang))
-        if let newCookie { response.setCookie(newCookie) }
-        return response
+        try await services.formPage(
+            "profile_edit", values, request: request, language: lang, title: Strings.text("profile_edit", lang),
+            switchURL: "/profile/edit?lang=\(lang.other.rawValue)", status: status)
     }
 
     func edit(_ request: Request, _ context: AppContext) async throws -> Response {
@@ -76,14 +71,14 @@ struct AccountPagesController: Sendable {
             values["mobile_error"] = Strings.text("register_mobile_limit", lang)
         }
         if values["email_error"] != nil || values["mobile_error"] != nil {
-            return renderEdit(request, lang, values, status: .unprocessableContent)
+            return try await renderEdit(request, lang, values, status: .unprocessableContent)
         }
         let changes: [(VerificationCode.Purpose, OutgoingMessage.Channel, String)] =
             (email != account.email ? [(.changeEmail, .email, email)] : [])
             + (mobile != account.mobile ? [(.changeMobile, .sms, mobile)] : [])
         guard !changes.isEmpty else {
             values["error"] = Strings.text("profile_no_change", lang)
-            return renderEdit(request, lang, values)
+            return try await renderEdit(request, lang, values)
         }
         guard services.rateLimiter.allow("notify:" + context.rateLimitKey, limit: services.config.loginRateLimitPerMinute, now: services.clock.now()) else {
             return services.pages.error("error_rate_limited", language: lang, status: .tooManyRequests, requestID: context.requestID)
@@ -110,7 +105,7 @@ struct AccountPagesController: Sendable {
     ) async throws -> Response {
         let pending = try await services.verificationCodes.pending(accountID: account.id, purposes: Self.profilePurposes)
         guard !pending.isEmpty else {
-            return renderEdit(
+            return try await renderEdit(
                 request, lang,
                 ["email": account.email ?? "", "mobile": account.mobile ?? "", "error": Strings.text("profile_verify_none", lang)],
                 status: error == nil ? .ok : .unprocessableContent)

@@ -26,7 +26,7 @@ struct SignInForm: Sendable {
 
     func render(
         _ target: Target, request: Request, language: Language, username: String?, error: String? = nil,
-        status: HTTPResponse.Status = .ok, captchaError: Bool = false
+        status: HTTPResponse.Status = .ok, captchaError: Bool = false, disabledAccount: Bool = false
     ) async throws -> Response {
         let (browserID, newCookie) = services.browser.browserID(request)
         let captchaID = try await services.captcha.issue(browserHash: BrowserCookies.hashBrowser(browserID))
@@ -35,7 +35,7 @@ struct SignInForm: Sendable {
             [
                 "action": target.action, "switch_url": target.switchURL, "client_name": target.clientName ?? "",
                 "csrf": services.browser.csrfToken(browserID: browserID), "captcha_id": captchaID,
-                "captcha_error": captchaError, "error": error ?? "",
+                "captcha_error": captchaError, "error": error ?? "", "disabled_account": disabledAccount,
                 "username": username.map(Account.normalizeUsername) ?? "",
             ], language: language, status: status, title: Strings.text("login_title", language))
         if let newCookie { response.setCookie(newCookie) }
@@ -81,6 +81,11 @@ struct SignInForm: Sendable {
         case .badCredentials:
             services.countFailure("login", context)
             return try await again("login_failed", .unauthorized)
+        case .disabled:
+            return .page(
+                try await render(
+                    target, request: request, language: language, username: username,
+                    error: Strings.text("login_disabled", language), status: .forbidden, disabledAccount: true))
         case .wait(let seconds):
             let message = Strings.text("login_wait", language).replacingOccurrences(of: "{seconds}", with: String(seconds))
             return try await again(nil, .tooManyRequests, message: message)

@@ -220,6 +220,113 @@ enum Strings {
         "continue": ("繼續", "Continue"),
         "redirecting": ("正在返回應用服務…", "Returning to the app…"),
         "demo_title": ("示範應用服務", "Demo app"),
+        "login_disabled": (
+            "此教育雲端帳號已停用，無法登入。請使用「啟用帳號」，驗證身分並設定新密碼後即可登入。",
+            "This education cloud account is disabled and cannot sign in. Use \"Activate account\": prove who you are and set a new password."
+        ),
+        "recover_title": ("忘記密碼", "Forgot password"),
+        "activate_title": ("啟用帳號", "Activate account"),
+        "recover_intro": ("請選擇重新設定教育雲端密碼的方式。", "Choose how to set a new password for your education cloud account."),
+        "activate_intro": (
+            "教育雲端帳號停用時無法登入。請選擇啟用的方式，並設定新密碼。",
+            "A disabled education cloud account cannot sign in. Choose how to activate it, then set a new password."
+        ),
+        "recover_way_code": ("傳送驗證碼重設", "Send a code to reset"),
+        "recover_way_code_hint": (
+            "驗證碼會寄到您的備用電子郵件信箱和行動電話。", "A code goes to your backup e-mail address and your mobile."
+        ),
+        "recover_way_county": ("使用縣市帳號重設", "Reset with a county account"),
+        "recover_way_personal": ("使用個人基本資料重設", "Reset with your personal data"),
+        "recover_way_personal_hint": (
+            "選擇學校，輸入姓名與身分證字號／居留證號，與學籍資料核對。",
+            "Choose your school and enter your name and ID number; they are checked against the student registry."
+        ),
+        "recover_way_default": ("使用預設密碼重設", "Reset with a default password"),
+        "recover_way_default_hint": (
+            "輸入學校由「教育體系單一簽入資料管理平台」產出的預設密碼。",
+            "Enter the default password your school issued from the data-management platform."
+        ),
+        "recover_send_button": ("傳送認證碼", "Send the code"),
+        "recover_account_required": ("請輸入教育雲端帳號。", "Enter your education cloud account."),
+        "recover_code_sent": (
+            "若帳號存在且設有備用電子郵件信箱或行動電話，六位數驗證碼已寄出，1 小時內有效。請輸入驗證碼。",
+            "If the account exists and has a backup e-mail or mobile, a six-digit code was sent; it is valid for one hour. Enter it below."
+        ),
+        "recover_code_label": ("六位數驗證碼", "Six-digit code"),
+        "recover_code_button": ("開始驗證", "Verify"),
+        "recover_no_code": ("收不到驗證碼，聯絡我們", "No code arrived? Contact us"),
+        "recover_code_wrong": (
+            "驗證碼錯誤或已失效（輸入錯誤 5 次即失效），請重新輸入或重新申請。",
+            "The code is wrong or no longer valid (5 wrong tries void it). Try again or ask for a new one."
+        ),
+        "recover_report": ("查無資料，回報問題", "No match? Report it"),
+        "recover_no_match": (
+            "查無資料：學校、姓名與身分證字號／居留證號和學籍資料不符，或尚未申請教育雲端帳號。",
+            "No match: the school, name and ID number do not match the registry, or there is no education cloud account yet."
+        ),
+        "recover_default_label": ("預設密碼", "Default password"),
+        "recover_default_hint": (
+            "預設密碼只能使用一次，且有使用期限。", "A default password works once, and only until it expires."
+        ),
+        "recover_submit": ("送出", "Submit"),
+        "recover_default_wrong": (
+            "帳號或預設密碼錯誤，或預設密碼已使用或過期。",
+            "The account or default password is wrong, or the default password was used or has expired."
+        ),
+        "recover_new_password": ("新密碼", "New password"),
+        "recover_new_password_again": ("再次輸入新密碼", "New password again"),
+        "recover_mobile_note": (
+            "若使用手機操作，請留意字型及空白格誤差；可按右側眼睛圖示確認輸入的字元。",
+            "On a phone, watch for look-alike characters and spaces; the eye button shows what you typed."
+        ),
+        "recover_reset_button": ("重設密碼", "Reset password"),
+        "recover_too_soon": (
+            "密碼變更後需 24 小時才能再次變更，請於 {time}（臺灣時間）後再試。若您記得目前的密碼，請直接登入。",
+            "A password can be changed again only 24 hours after it was set; try again after {time} (Taiwan time). If you know the current password, sign in."
+        ),
+        "recover_account_disabled": (
+            "此帳號已停用，請先啟用帳號（啟用時會設定新密碼）。",
+            "This account is disabled. Activate it first (you set a new password while activating)."
+        ),
+        "activate_already_active": ("此帳號已是啟用狀態，可以直接登入。", "This account is already active; you can sign in."),
+        "recover_done": ("密碼變更完成", "Password changed"),
+        "recover_done_wait": ("密碼變更完成，需 24 小時後才能再次變更。", "Your password was changed; it can be changed again after 24 hours."),
+        "recover_done_reminder": (
+            "下次登入請使用新密碼。所有裝置上的登入都已登出。",
+            "Sign in with the new password from now on. You were signed out everywhere."
+        ),
+        "recover_expired": (
+            "此申請已過期或不存在，請重新開始。", "This request has expired or does not exist. Please start again."
+        ),
+        "recover_action_reset": ("重設密碼", "reset the password of"),
+        "recover_action_activate": ("啟用帳號", "activate"),
+        "recover_method_code": ("傳送驗證碼", "a code sent to you"),
+        "recover_method_personal": ("個人基本資料", "your personal data"),
+        "recover_method_default": ("預設密碼", "a default password"),
+        "forgot_account_title": ("忘記帳號", "Forgot account"),
+        "forgot_account_intro": (
+            "忘記教育雲端帳號時，可以用身分證字號／居留證號／其他身份 ID 取回。",
+            "If you forgot your education cloud account, get it back with your ID number (national ID, residence ID or other ID)."
+        ),
+        "forgot_by_id": ("使用身分證字號／居留證號／其他身份 ID 查詢", "Look it up by ID number"),
+        "forgot_national_id": ("身分證字號／居留證號／其他身份 ID", "National ID / residence ID / other ID"),
+        "forgot_account_button": ("帳號取得", "Get my account"),
+        "forgot_by_county": ("使用縣市帳號查詢", "Look it up with a county account"),
+        "forgot_by_county_pending": (
+            "縣市帳號（OpenID）查詢將於縣市帳號服務介接後提供。",
+            "Looking up with a county account (OpenID) arrives when the county providers are connected."
+        ),
+        "forgot_id_invalid": (
+            "請輸入正確的身分證字號／居留證號（第 1 碼為英文字母，共 10 碼）。",
+            "Enter a valid ID number (a letter followed by 9 characters)."
+        ),
+        "forgot_account_found": ("您的教育雲端帳號為：", "Your education cloud account:"),
+        "forgot_account_disabled": ("已停用", "disabled"),
+        "forgot_account_none": (
+            "查無此身分證字號／居留證號的教育雲端帳號。若您尚未申請，請申請帳號。",
+            "No education cloud account has this ID number. If you have not applied yet, apply for an account."
+        ),
+        "forgot_account_again": ("重新查詢", "Try again"),
         "outbox_title": ("開發用寄件匣", "Development outbox"),
         "outbox_intro": (
             "開發模式不寄出真正的電子郵件與簡訊，而是放在這裡（最新的在最上面）。正式環境沒有這個頁面。",
