@@ -10,6 +10,7 @@ public struct MessageTemplates: Sendable {
         case recoveryCode = "recovery_code"
         case passwordChanged = "password_changed"
         case accountLocked = "account_locked"
+        case supportTicket = "support_ticket"
     }
 
     private let library: MustacheLibrary

@@ -199,5 +199,16 @@ enum Migrations {
                 """,
                 "CREATE INDEX default_passwords_expiry ON default_passwords (expires_at)",
             ]),
+        Migration(
+            version: 11, name: "contact us",
+            statements: [
+                """
+                CREATE TABLE tickets (
+                    id TEXT PRIMARY KEY, category TEXT NOT NULL, identifier TEXT NOT NULL, name TEXT NOT NULL,
+                    contact TEXT NOT NULL, description TEXT NOT NULL, status TEXT NOT NULL, created_at BIGINT NOT NULL,
+                    closed_at BIGINT, ip TEXT NOT NULL)
+                """,
+                "CREATE INDEX tickets_status ON tickets (status, created_at)",
+            ]),
     ]
 }

@@ -46,7 +46,7 @@ export EDU_SSO_SMTP_HOST=localhost EDU_SSO_SMTP_PORT="$(ready smtp_port)" EDU_SS
        EDU_SSO_SMTP_CA_FILE="$(ready ca_file)" EDU_SSO_SMTP_USERNAME=edusso EDU_SSO_SMTP_PASSWORD=sink-smtp-password-0123 \
        EDU_SSO_MAIL_FROM=no-reply@sso.test EDU_SSO_SMS_GATEWAY_URL="$(ready sms_url)" \
        EDU_SSO_SMS_GATEWAY_BEARER_TOKEN=sink-sms-token-0123456789 \
-       EDU_SSO_MESSAGE_RETRY_BASE_SECONDS=1 EDU_SSO_MESSAGE_POLL_SECONDS=1
+       EDU_SSO_MESSAGE_RETRY_BASE_SECONDS=1 EDU_SSO_MESSAGE_POLL_SECONDS=1 EDU_SSO_SUPPORT_EMAIL=support@sso.test
 # The private_key_jwt client's key pair: the private half stays with the test, the public half is registered.
 "$venv/bin/python" - "$work" <<'PY'
 import sys

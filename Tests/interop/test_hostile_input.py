@@ -23,7 +23,7 @@ PATHS = [
     "/demo", "/demo/login", "/demo/callback", "/no/such/route", "/dev/outbox",
     "/account/forgot-account", "/account/forgot-password", "/account/activate", "/account/recover",
     "/account/recover/abc/send", "/account/recover/abc/code", "/account/recover/abc/reset", "/account/recover/abc/nostep",
-    "//login", "/login/", "//account//forgot-account",
+    "//login", "/login/", "//account//forgot-account", "/contact", "/contact?category=%ff",
 ]
 
 FORM = "application/x-www-form-urlencoded"
@@ -91,6 +91,7 @@ def test_no_page_form_accepts_a_post_without_its_csrf_token():
         ("/profile/update/apply", {"school": "193662", "level": "國小"}),
         ("/account/forgot-account", {"national_id": "A123456789"}),
         ("/account/recover", {"purpose": "reset", "method": "code"}),
+        ("/contact", {"category": "other", "name": "x"}),
     ]:
         for token in (None, "forged"):
             sent = dict(data, csrf_token=token) if token else data

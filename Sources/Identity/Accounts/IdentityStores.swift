@@ -95,6 +95,8 @@ public struct AccountEvent: Sendable, Codable, Equatable {
         /// 忘記帳號: someone looked the account up by its ID number (the number itself is not recorded).
         case accountLookedUp = "account_looked_up"
         case recoveryCodeSent = "recovery_code_sent"
+        /// A wrong recovery code or default password for this account.
+        case recoveryProofFailed = "recovery_proof_failed"
         case passwordReset = "password_reset"
         case accountActivated = "account_activated"
     }

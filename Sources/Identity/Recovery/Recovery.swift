@@ -28,6 +28,8 @@ public struct Recovery: Sendable, Codable, Equatable {
     /// The account the proof is about; nil while unknown, and for a code sent to nobody (an account name that
     /// does not exist gets the same page, so that the page reveals nothing).
     public var accountID: String?
+    /// The account name the student typed (way 1), to prefill 「收不到驗證碼，聯絡我們」.
+    public var typedUsername: String?
     /// When the code was requested (way 1): the code page needs it, whether or not the account exists.
     public var codeRequestedAt: Int64?
     /// Set once the proof succeeded; only then may the password be set.

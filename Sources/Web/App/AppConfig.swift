@@ -80,6 +80,9 @@ public struct AppConfig: Sendable {
     public var smsGatewayContentType = "application/json"
     public var smsGatewayBodyTemplate = #"{"to":"{{to}}","text":"{{text}}"}"#
     public var smsGatewayTimeoutSeconds: Int64 = 10
+    /// Where 聯絡我們 questions are e-mailed (customer service). Without it they are only stored as tickets
+    /// (`edu-sso tickets`), and the server says so at start-up.
+    public var supportEmail: String?
     /// Retries of a failed message wait this long, doubling each time (up to 15 minutes).
     public var messageRetryBaseSeconds: Int64 = 30
     public var messageMaxAttempts = 10
@@ -173,6 +176,7 @@ public struct AppConfig: Sendable {
         mailFrom = reader.string("mail_from", mailFrom)
         mailFromName = reader.string("mail_from_name", mailFromName)
         smtpTimeoutSeconds = try reader.int64("smtp_timeout_seconds", smtpTimeoutSeconds)
+        supportEmail = reader.optionalString("support_email")
         smsGatewayURL = reader.optionalString("sms_gateway_url")
         smsGatewayUsername = reader.optionalString("sms_gateway_username")
         smsGatewayPassword = try reader.secret("sms_gateway_password")
@@ -247,6 +251,9 @@ public struct AppConfig: Sendable {
             throw ConfigError("\(name) must be a positive number of seconds.")
         }
         if messageMaxAttempts < 1 { throw ConfigError("message_max_attempts must be at least 1.") }
+        if let supportEmail, AccountRules.checkEmail(supportEmail) != nil {
+            throw ConfigError("support_email must be an e-mail address.")
+        }
         if passwordMemoryKiB < 7 * 1024 || passwordIterations < 1 {
             throw ConfigError("password_memory_kib must be at least 7168 and password_iterations at least 1.")
         }

@@ -68,6 +68,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
     ProfileUpdateController(services: services).addRoutes(to: router)
     RecoveryController(services: services).addRoutes(to: router)
     PasswordRecoveryController(services: services).addRoutes(to: router)
+    ContactController(services: services).addRoutes(to: router)
     if let demo {
         DemoController(services: services, seed: demo).addRoutes(to: router)
         DevOutboxController(services: services).addRoutes(to: router)

@@ -90,6 +90,9 @@ public final class Services: Sendable {
             clock: clock, key: codeKey)
         self.accountApplication = AccountApplication(
             accounts: store, lookup: store, registry: store, directory: directory, clock: clock)
+        if config.supportEmail == nil {
+            logger.warning("support_email is not set: 聯絡我們 questions are stored as tickets (edu-sso tickets) but not e-mailed.")
+        }
         if config.captchaTestCode != nil {
             logger.critical(
                 "CAPTCHA TEST MODE: every captcha is the fixed code from captcha_test_code. Never run this for real users.")

@@ -95,7 +95,7 @@ struct PasswordRecoveryController: Sendable {
         case .send, .defaultPassword, .personal:
             captcha = true
         case .code:
-            break
+            values["contact_account"] = URLEncoding.component(recovery.typedUsername ?? "")
         case .school:
             values.merge(
                 SchoolChoice(
@@ -220,6 +220,7 @@ struct PasswordRecoveryController: Sendable {
         } else {
             recovery.accountID = nil
         }
+        recovery.typedUsername = username
         recovery.codeRequestedAt = services.clock.now()
         return try await advance(&recovery, to: .code, language)
     }
@@ -237,6 +238,7 @@ struct PasswordRecoveryController: Sendable {
             return try await advance(&recovery, to: .reset, language)
         }
         services.countFailure("code", context)
+        if let accountID = recovery.accountID { try await record(.recoveryProofFailed, accountID, request, context) }
         return try await again(.code, recovery, request, language, form, errorKey: "recover_code_wrong", status: .unprocessableContent)
     }
 
@@ -302,10 +304,10 @@ struct PasswordRecoveryController: Sendable {
         guard username.utf8.count <= 64,
             services.rateLimiter.allow("recover-default:" + username, limit: 5, now: services.clock.now())
         else { return services.rateLimitedPage(language, context) }
-        guard let account = try await services.store.account(username: username),
-            try await self.recovery.useDefaultPassword(account: account, typed: typed)
-        else {
+        let account = try await services.store.account(username: username)
+        guard let account, try await self.recovery.useDefaultPassword(account: account, typed: typed) else {
             services.countFailure("default-password", context)
+            if let account { try await record(.recoveryProofFailed, account.id, request, context) }
             return try await again(
                 .defaultPassword, recovery, request, language, form, errorKey: "recover_default_wrong", status: .unprocessableContent)
         }

@@ -52,6 +52,17 @@ document.addEventListener("DOMContentLoaded", function () {
       new Audio(speaker.href).play();
     });
   }
+  // 聯絡我們: a new category brings its template, unless the student already wrote something of their own.
+  var categories = document.querySelector("select[data-templates]");
+  if (categories) {
+    var description = document.getElementById("description");
+    var templates = Array.prototype.map.call(categories.options, function (option) { return option.getAttribute("data-template"); });
+    categories.addEventListener("change", function () {
+      if (templates.indexOf(description.value) !== -1 || description.value.trim() === "") {
+        description.value = categories.options[categories.selectedIndex].getAttribute("data-template");
+      }
+    });
+  }
   // response_mode=form_post: send the authorization response on to the app.
   var auto = document.querySelector("form[data-auto-submit]");
   if (auto) auto.submit();

@@ -303,6 +303,26 @@ enum Strings {
         "recover_method_code": ("傳送驗證碼", "a code sent to you"),
         "recover_method_personal": ("個人基本資料", "your personal data"),
         "recover_method_default": ("預設密碼", "a default password"),
+        "contact_title": ("聯絡我們", "Contact us"),
+        "contact_intro": (
+            "遇到問題時，請填寫以下資料回報客服，我們會盡快為您處理。",
+            "If something went wrong, tell customer service below and we will help as soon as we can."
+        ),
+        "contact_category": ("問題分類", "Category"),
+        "contact_identifier": ("身分證字號／居留證號／其他身份ID／教育雲端帳號", "National ID / residence ID / other ID / education cloud account"),
+        "contact_contact": ("聯絡方式", "How to reach you"),
+        "contact_contact_hint": ("請輸入您的電子信箱或手機號碼（09 開頭 10 碼）。", "Your e-mail address or mobile number (10 digits starting with 09)."),
+        "contact_description": ("問題描述", "Description"),
+        "contact_description_hint": ("請將您的資料填入範本中。", "Fill your details into the template."),
+        "contact_cancel": ("取消", "Cancel"),
+        "contact_incomplete": (
+            "請填寫所有欄位：聯絡方式須為電子信箱或手機號碼，問題描述請填入範本。",
+            "Fill in every field: an e-mail address or mobile number to reach you, and the template in the description."
+        ),
+        "contact_done": (
+            "已將您的問題寄至客服信箱，我們會盡快為您處理。", "Your question was sent to customer service; we will handle it as soon as we can."
+        ),
+        "contact_ticket": ("問題編號：", "Ticket number:"),
         "forgot_account_title": ("忘記帳號", "Forgot account"),
         "forgot_account_intro": (
             "忘記教育雲端帳號時，可以用身分證字號／居留證號／其他身份 ID 取回。",

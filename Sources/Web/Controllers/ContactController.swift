@@ -1,0 +1,94 @@
+import Foundation
+import Hummingbird
+import Identity
+import Notify
+import OIDC
+import Storage
+
+/// 聯絡我們 (manual 壹拾壹): a question for customer service, reachable without signing in. The earlier flows'
+/// 「…回報問題」 and 「收不到驗證碼，聯絡我們」 buttons land here with the category (and the account) prefilled.
+/// Each submission becomes a ticket in the database and an e-mail to `support_email` through the message queue.
+struct ContactController: Sendable {
+    let services: Services
+    /// Questions per minute from one address (per node).
+    static let submissionsPerAddress = 5
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("/contact") { request, _ in
+            let query = RequestReading.query(request)
+            let category = query.first("category").flatMap(Ticket.Category.init(rawValue:)) ?? .other
+            return try await page(
+                request, category: category,
+                values: ["identifier": String((query.first("account") ?? "").prefix(64))])
+        }
+        router.post("/contact") { request, context in try await submit(request, context) }
+    }
+
+    private func page(
+        _ request: Request, category: Ticket.Category, values: [String: Any], status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        let language = Language.of(request)
+        var context = values
+        context["categories"] = Ticket.Category.allCases.map { option -> [String: Any] in
+            [
+                "value": option.rawValue, "label": language == .zhTW ? option.label.zh : option.label.en,
+                "template": language == .zhTW ? option.template.zh : option.template.en, "selected": option == category,
+            ]
+        }
+        if context["description"] == nil { context["description"] = language == .zhTW ? category.template.zh : category.template.en }
+        return try await services.formPage(
+            "contact", context, request: request, language: language, title: Strings.text("contact_title", language),
+            switchURL: "/contact?category=\(category.rawValue)&lang=\(language.other.rawValue)", captcha: true, status: status)
+    }
+
+    func submit(_ request: Request, _ context: AppContext) async throws -> Response {
+        let language = Language.of(request)
+        let form = try await services.verifiedForm(request)
+        let category = form.first("category").flatMap(Ticket.Category.init(rawValue:)) ?? .other
+        let identifier = String((form.first("identifier") ?? "").trimmingSpaces().prefix(64))
+        let name = String((form.first("name") ?? "").trimmingSpaces().prefix(50))
+        let contact = String((form.first("contact") ?? "").trimmingSpaces().prefix(254))
+        let description = String((form.first("description") ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000))
+        var values: [String: Any] = ["identifier": identifier, "name": name, "contact": contact, "description": description]
+        if form.first("refresh_captcha") != nil { return try await page(request, category: category, values: values) }
+        let browserHash = request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) } ?? ""
+        guard try await services.captcha.verify(
+            id: form.first("captcha_id") ?? "", answer: form.first("captcha") ?? "", browserHash: browserHash)
+        else {
+            values["error"] = Strings.text("captcha_wrong", language)
+            values["captcha_error"] = true
+            return try await page(request, category: category, values: values, status: .badRequest)
+        }
+        if identifier.isEmpty { values["identifier_error"] = true }
+        if name.isEmpty { values["name_error"] = true }
+        if AccountRules.checkEmail(contact) != nil && AccountRules.checkMobile(contact) != nil { values["contact_error"] = true }
+        if description.isEmpty || description == category.template.zh.trimmingCharacters(in: .whitespacesAndNewlines)
+            || description == category.template.en.trimmingCharacters(in: .whitespacesAndNewlines)
+        {
+            values["description_error"] = true
+        }
+        if ["identifier_error", "name_error", "contact_error", "description_error"].contains(where: { values[$0] != nil }) {
+            values["error"] = Strings.text("contact_incomplete", language)
+            return try await page(request, category: category, values: values, status: .unprocessableContent)
+        }
+        guard services.rateLimiter.allow("contact:" + context.rateLimitKey, limit: Self.submissionsPerAddress, now: services.clock.now())
+        else { return services.rateLimitedPage(language, context) }
+        let ticket = Ticket(
+            id: Ticket.makeID(), category: category, identifier: identifier, name: name, contact: contact,
+            description: description, createdAt: services.clock.now(), ip: context.clientIP)
+        try await services.store.saveTicket(ticket)
+        if let supportEmail = services.config.supportEmail {
+            try await services.send(
+                .supportTicket, to: [(.email, supportEmail)],
+                values: [
+                    "ticket": ticket.id, "category": category.label.zh, "identifier": ticket.maskedIdentifier, "name": name,
+                    "contact": contact, "description": description,
+                    "time": PasswordRecoveryController.taipeiTime(ticket.createdAt),
+                ], validFor: 7 * 86400)
+        }
+        var response = services.pages.render(
+            "contact_done", ["ticket": ticket.id], language: language, title: Strings.text("contact_title", language))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+}
