@@ -210,5 +210,11 @@ enum Migrations {
                 """,
                 "CREATE INDEX tickets_status ON tickets (status, created_at)",
             ]),
+        Migration(
+            version: 12, name: "operator locks and recovery limits",
+            statements: [
+                "ALTER TABLE accounts ADD COLUMN self_activation_blocked INTEGER NOT NULL DEFAULT 0",
+                "CREATE INDEX account_events_kind ON account_events (account_id, kind, at)",
+            ]),
     ]
 }

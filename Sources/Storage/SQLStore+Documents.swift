@@ -74,4 +74,11 @@ extension SQLStore: RecoveryStore {
     public func deleteRecovery(id: String) async throws {
         try await deleteDocument(id: id, in: .recoveries)
     }
+
+    public func takeRecovery(id: String) async throws -> Recovery? {
+        try await write { db in
+            try await db.raw("DELETE FROM recoveries WHERE id = \(bind: id) RETURNING data").first()?
+                .json("data", as: Recovery.self)
+        }
+    }
 }

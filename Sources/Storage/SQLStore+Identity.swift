@@ -49,12 +49,11 @@ extension SQLStore: AccountStore {
         let updated = try await write { db in
             try await db.raw(
                 """
-                UPDATE accounts SET password_hash = \(bind: account.passwordHash), name = \(bind: account.name),
+                UPDATE accounts SET name = \(bind: account.name),
                     email = \(bind: account.email), email_verified = \(bind: account.emailVerified ? 1 : 0),
                     mobile = \(bind: account.mobile), mobile_verified = \(bind: account.mobileVerified ? 1 : 0),
                     national_id = \(bind: account.nationalID), school = \(bind: school),
-                    title = \(bind: account.title), password_changed_at = \(bind: account.passwordChangedAt),
-                    updated_at = \(bind: account.updatedAt)
+                    title = \(bind: account.title), updated_at = \(bind: account.updatedAt)
                 WHERE id = \(bind: account.id)
                   AND NOT EXISTS (
                       SELECT 1 FROM accounts other WHERE accounts.status = 'active'
@@ -68,13 +67,52 @@ extension SQLStore: AccountStore {
         if !updated, try await self.account(id: account.id) != nil { throw AccountConflict.nationalIDHasActiveAccount }
     }
 
-    public func setAccountStatus(id: String, _ status: Account.Status, at: Int64) async throws {
+    public func rehashPassword(id: String, from oldHash: String, to newHash: String) async throws {
+        try await write { db in
+            try await db.raw(
+                "UPDATE accounts SET password_hash = \(bind: newHash) WHERE id = \(bind: id) AND password_hash = \(bind: oldHash)"
+            ).run()
+        }
+        accountCache.remove(id)
+    }
+
+    public func applyRecoveredPassword(
+        id: String, hash: String, at: Int64, notChangedSince: Int64, activate: Bool
+    ) async throws -> Bool {
+        let revoked = try await transaction { db -> [String]? in
+            let activation: SQLQueryString = activate
+                ? """
+                    , status = 'active' WHERE id = \(bind: id) AND status = 'disabled' AND self_activation_blocked = 0
+                      AND NOT EXISTS (SELECT 1 FROM accounts other WHERE other.national_id = accounts.national_id
+                                        AND other.status = 'active' AND other.id <> accounts.id) AND
+                    """
+                : " WHERE id = \(bind: id) AND status = 'active' AND"
+            let updated = try await db.raw(
+                """
+                UPDATE accounts SET password_hash = \(bind: hash), password_changed_at = \(bind: at), updated_at = \(bind: at)
+                \(activation) (password_changed_at IS NULL OR password_changed_at <= \(bind: notChangedSince))
+                RETURNING id
+                """
+            ).first() != nil
+            guard updated else { return nil }
+            // Nothing that opened the account before the reset may open it after.
+            try await db.raw("DELETE FROM default_passwords WHERE account_id = \(bind: id)").run()
+            try await db.raw("DELETE FROM verification_codes WHERE account_id = \(bind: id)").run()
+            return try await Self.endSessionsAndGrants(db, accountID: id, at: at)
+        }
+        accountCache.remove(id)
+        guard let revoked else { return false }
+        for grant in revoked { grantCache.remove(grant) }
+        return true
+    }
+
+    public func setAccountStatus(id: String, _ status: Account.Status, at: Int64, blockSelfActivation: Bool) async throws {
         let revoked = try await transaction { db -> [String] in
             switch status {
             case .active:
                 let enabled = try await db.raw(
                     """
-                    UPDATE accounts SET status = 'active', updated_at = \(bind: at)
+                    UPDATE accounts SET status = 'active', self_activation_blocked = 0, updated_at = \(bind: at)
                     WHERE id = \(bind: id) AND NOT EXISTS (
                         SELECT 1 FROM accounts other WHERE other.national_id = accounts.national_id
                           AND other.status = 'active' AND other.id <> accounts.id)
@@ -86,7 +124,13 @@ extension SQLStore: AccountStore {
                 }
                 return []
             case .disabled:
-                try await db.raw("UPDATE accounts SET status = 'disabled', updated_at = \(bind: at) WHERE id = \(bind: id)").run()
+                try await db.raw(
+                    """
+                    UPDATE accounts SET status = 'disabled', self_activation_blocked = \(bind: blockSelfActivation ? 1 : 0),
+                        updated_at = \(bind: at)
+                    WHERE id = \(bind: id)
+                    """
+                ).run()
                 // Nothing issued before may come back when the account is enabled again.
                 return try await Self.endSessionsAndGrants(db, accountID: id, at: at)
             }
@@ -127,6 +171,7 @@ extension SQLStore: AccountStore {
             },
             createdAt: try row.int64("created_at"), updatedAt: try row.int64("updated_at"))
         account.passwordChangedAt = try row.optionalInt64("password_changed_at")
+        account.selfActivationBlocked = try row.int64("self_activation_blocked") != 0
         return account
     }
 }
@@ -282,6 +327,18 @@ extension SQLStore: AccountEventStore {
                         \(bind: event.userAgent))
                 """
             ).run()
+        }
+    }
+
+    public func eventCount(accountID: String, kind: AccountEvent.Kind, since: Int64, ip: String?) async throws -> Int {
+        let fromIP: SQLQueryString = ip.map { " AND ip = \(bind: $0)" } ?? ""
+        return try await read { db in
+            try await db.raw(
+                """
+                SELECT COUNT(*) AS n FROM account_events
+                WHERE account_id = \(bind: accountID) AND kind = \(bind: kind.rawValue) AND at > \(bind: since)\(fromIP)
+                """
+            ).first()?.decode(column: "n", as: Int.self) ?? 0
         }
     }
 

@@ -96,10 +96,15 @@ struct AccountCommand: AsyncParsableCommand {
     }
 
     struct Disable: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Disable an account: it can no longer sign in or use tokens.")
+        static let configuration = CommandConfiguration(
+            abstract: "Disable an account: its sessions end, its tokens are revoked, and it can no longer sign in.")
         @OptionGroup var options: ConfigOptions
         @Argument(help: "Account name.") var username: String
-        func run() async throws { try await setStatus(options, username, .disabled) }
+        @Flag(
+            name: .customLong("block-self-activation"),
+            help: "The student may not re-activate it with 啟用帳號 (a compromised account); only `account enable` can.")
+        var blockSelfActivation = false
+        func run() async throws { try await setStatus(options, username, .disabled, blockSelfActivation: blockSelfActivation) }
     }
 
     struct Enable: AsyncParsableCommand {
@@ -110,13 +115,15 @@ struct AccountCommand: AsyncParsableCommand {
     }
 }
 
-private func setStatus(_ options: ConfigOptions, _ username: String, _ status: Account.Status) async throws {
+private func setStatus(
+    _ options: ConfigOptions, _ username: String, _ status: Account.Status, blockSelfActivation: Bool = false
+) async throws {
     try await withStore(options) { _, store in
         guard let account = try await store.account(username: Account.normalizeUsername(username)) else {
             throw ValidationError("No account '\(username)'.")
         }
         do {
-            try await store.setAccountStatus(id: account.id, status, at: Clock.system.now())
+            try await store.setAccountStatus(id: account.id, status, at: Clock.system.now(), blockSelfActivation: blockSelfActivation)
         } catch AccountConflict.nationalIDHasActiveAccount {
             throw ValidationError("Another active account has the same national ID; disable that one first.")
         }

@@ -53,6 +53,8 @@ struct DefaultPasswordCommand: AsyncParsableCommand {
                         accountID: account.id,
                         passwordHash: AccountRecovery.defaultPasswordHash(password, accountID: account.id, key: key),
                         createdAt: now, expiresAt: expires))
+                try await store.recordEvent(
+                    AccountEvent(accountID: account.id, at: now, kind: .defaultPasswordIssued, ip: "cli", userAgent: "edu-sso admin"))
                 lines.append(
                     [record.school.code, record.classTitle, String(record.seatNo), record.name, account.address, password,
                      formatter.string(from: Date(timeIntervalSince1970: TimeInterval(expires)))]

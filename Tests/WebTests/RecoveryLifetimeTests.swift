@@ -26,18 +26,29 @@ import Testing
         }
     }
 
-    @Test func fiveCodesADayThenNoneUntilTheDayHasPassed() async throws {
+    @Test func codesADayPerAccountAndPerAddressThenNoneUntilTheDayHasPassed() async throws {
         try await lifetime.withServices { services, demo, time in
             let account = try #require(try await services.store.account(username: demo.username))
-            for _ in 0..<AccountRecovery.codesPerAccountPerDay {
-                #expect(try await services.accountRecovery.maySendCode(to: account))
+            func sent(from ip: String) async throws {
                 try await services.store.recordEvent(
-                    AccountEvent(accountID: account.id, at: services.clock.now(), kind: .recoveryCodeSent, ip: "127.0.0.1", userAgent: ""))
+                    AccountEvent(accountID: account.id, at: services.clock.now(), kind: .recoveryCodeSent, ip: ip, userAgent: ""))
                 time.advance(60)
             }
-            #expect(!(try await services.accountRecovery.maySendCode(to: account)))
+            // A stranger at one address uses up only that address's share of the owner's codes.
+            for _ in 0..<AccountRecovery.codesPerAccountAndAddressPerDay { try await sent(from: "198.51.100.9") }
+            #expect(!(try await services.accountRecovery.maySendCode(to: account, from: "198.51.100.9")))
+            #expect(try await services.accountRecovery.maySendCode(to: account, from: "203.0.113.5"))
+            // Other events (lookups, failed tries) do not push code records out of the count.
+            for _ in 0..<60 {
+                try await services.store.recordEvent(
+                    AccountEvent(accountID: account.id, at: services.clock.now(), kind: .accountLookedUp, ip: "x", userAgent: ""))
+            }
+            for index in 0..<(AccountRecovery.codesPerAccountPerDay - AccountRecovery.codesPerAccountAndAddressPerDay) {
+                try await sent(from: "192.0.2.\(index)")
+            }
+            #expect(!(try await services.accountRecovery.maySendCode(to: account, from: "203.0.113.5")))
             time.advance(86400)
-            #expect(try await services.accountRecovery.maySendCode(to: account))
+            #expect(try await services.accountRecovery.maySendCode(to: account, from: "198.51.100.9"))
         }
     }
 
@@ -64,6 +75,34 @@ import Testing
                 accountID: account.id, purpose: .activateAccount, password: "Third#2024", confirmation: "Third#2024", ip: "",
                 userAgent: "")
             else { Issue.record("activating an active account is refused"); return }
+        }
+    }
+
+    @Test func concurrentResetsSetExactlyOnePassword() async throws {
+        try await lifetime.withServices { services, demo, _ in
+            let account = try #require(try await services.store.account(username: demo.username))
+            for round in 0..<4 {
+                if round > 0 {
+                    // Let the next round start from a password older than a day.
+                    _ = try await services.store.applyRecoveredPassword(
+                        id: account.id, hash: account.passwordHash, at: 0, notChangedSince: .max, activate: false)
+                }
+                let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for index in 0..<8 {
+                        group.addTask {
+                            if case .success = try await services.accountRecovery.setPassword(
+                                accountID: account.id, purpose: .resetPassword, password: "Race\(round)pass\(index)",
+                                confirmation: "Race\(round)pass\(index)", ip: "127.0.0.1", userAgent: "test")
+                            {
+                                return true
+                            }
+                            return false
+                        }
+                    }
+                    return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+                }
+                #expect(results == 1, "round \(round): \(results) resets won")
+            }
         }
     }
 }

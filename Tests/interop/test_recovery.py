@@ -216,6 +216,12 @@ def test_reset_by_default_password_works_once():
     reset = browser.follow(post(browser, wrong, with_captcha(wrong, {"username": "interop.defaulted",
                                                                      "default_password": default, "submit": "1"})))
     assert "interop.defaulted@mail.edu.tw" in reset.text
+    # The proven recovery belongs to this browser: another one can neither see nor use it.
+    stranger = Browser()
+    assert stranger.get(form_action(reset.text)).status_code == 400
+    stolen = stranger.post(form_action(reset.text), {"csrf_token": csrf_of(reset.text), "password": "Stolen2024x",
+                                                      "confirmation": "Stolen2024x"})
+    assert stolen.status_code in (400, 403)
     assert "密碼變更完成" in browser.follow(post(browser, reset, {"password": "Fresh2024x", "confirmation": "Fresh2024x"})).text
     # Used once: a second attempt with the same default password fails.
     other = Browser()
@@ -236,3 +242,27 @@ def test_recovery_steps_cannot_be_skipped_or_taken_by_another_browser():
     assert forged.status_code == 303
     # Another browser cannot use this recovery at all.
     assert Browser().get(action).status_code == 400
+
+
+def test_personal_data_tries_for_one_id_stop_after_five_a_day_wherever_they_come_from():
+    """Someone who knows a student's name and ID cannot try every school: failures count per ID, in the database."""
+    cli("account", "add", "--username", "interop.target", "--password", "Passw0rd1234", "--name", "林目標",
+        "--national-id", "B120000106")
+    statuses = []
+    for school in ["193516", "193662", "193516", "193662", "193516"]:
+        browser = Browser()
+        page = start(browser, "reset", "personal")
+        level = "國中" if school == "193516" else "國小"
+        page = browser.follow(post(browser, page, {"county": "臺中市", "district": "西屯區", "level": level, "school": school,
+                                                   "next": "1"}))
+        # Wrong name at the right school, or the wrong school: both are misses.
+        statuses.append(post(browser, page, with_captcha(page, {"name": "林猜測", "national_id": "B120000106",
+                                                                "next": "1"})).status_code)
+    assert statuses == [422] * 5
+    browser = Browser()
+    page = start(browser, "reset", "personal")
+    page = browser.follow(post(browser, page, {"county": "臺中市", "district": "西屯區", "level": "國小", "school": "193662",
+                                               "next": "1"}))
+    # Even the right answer is refused now, for a day; the code way and 聯絡我們 remain.
+    refused = post(browser, page, with_captcha(page, {"name": "林目標", "national_id": "B120000106", "next": "1"}))
+    assert refused.status_code == 429 and "今日嘗試次數過多" in refused.text

@@ -9,8 +9,8 @@ from sinks import SMS_TOKEN, SMTP_PASSWORD, messages
 WORK = os.environ["INTEROP_WORK"]
 LOG = os.path.join(WORK, "server.log")
 
-NATIONAL_IDS = ["A123456789", "A223456781", "B120000017", "B220000019", "B120000026", "B120000053", "B120000062",
-                "B220000082"]
+NATIONAL_IDS = ["A123456789", "a123456789", "A223456781", "B120000017", "B220000019", "B120000026", "B120000053",
+                "B120000062", "B220000082", "B120000106"]
 PASSWORDS = ["Passw0rd1234", "Safe2Pass", "NewPass2024", "Dormant#2024", "Fresh2024x"]
 CLIENT_SECRETS = ["interop-secret-0123456789", "post-secret-0123456789", "other-secret-0123456789",
                   "svc-secret-0123456789", "es256-secret-0123456789", "moe-secret-0123456789", "rs-secret-0123456789"]

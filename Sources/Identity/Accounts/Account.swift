@@ -26,6 +26,9 @@ public struct Account: Sendable, Codable, Equatable {
     public var personalDataConsent: PersonalDataConsent?
     /// When the password was last set by a reset or an activation: it cannot change again for 24 hours.
     public var passwordChangedAt: Int64?
+    /// Disabled by an operator who does not want the student to re-activate it alone (a compromised account):
+    /// 啟用帳號 then refuses and sends the student to school or customer service.
+    public var selfActivationBlocked = false
     public var createdAt: Int64
     public var updatedAt: Int64
 

@@ -12,13 +12,25 @@ public protocol AccountStore: Sendable {
     func account(username: String) async throws -> Account?
     /// Throws `AccountConflict` when the username is taken or the national ID already has an active account.
     func insertAccount(_ account: Account) async throws
-    /// Writes everything but the status. Throws `AccountConflict.nationalIDHasActiveAccount` when the change would
-    /// give an active account a national ID another active account has.
+    /// Writes everything but the status and the password (each has its own conditional write, so that a caller
+    /// holding an old copy can never undo a disable or a reset). Throws `AccountConflict.nationalIDHasActiveAccount`
+    /// when the change would give an active account a national ID another active account has.
     func updateAccount(_ account: Account) async throws
+    /// Replaces the password hash only if it is still `oldHash` (a sign-in re-hashing with stronger parameters).
+    func rehashPassword(id: String, from oldHash: String, to newHash: String) async throws
+    /// Sets a password chosen through recovery, in one transaction: only if no password was set after
+    /// `notChangedSince` (the 24-hour rule, held under concurrent resets), and for `activate` only if the account
+    /// is disabled, may be self-activated, and no other active account has its national ID. Then ends every
+    /// session, revokes every grant, and deletes the account's default password and pending codes. Returns false
+    /// when a condition failed (nothing changed).
+    func applyRecoveredPassword(
+        id: String, hash: String, at: Int64, notChangedSince: Int64, activate: Bool
+    ) async throws -> Bool
     /// Disabling also ends every browser session and revokes every grant, in the same transaction, so that
     /// enabling the account later brings none of them back. Enabling throws
     /// `AccountConflict.nationalIDHasActiveAccount` when another active account has the same national ID.
-    func setAccountStatus(id: String, _ status: Account.Status, at: Int64) async throws
+    /// `blockSelfActivation` (when disabling): 啟用帳號 may not re-enable it; only an operator can.
+    func setAccountStatus(id: String, _ status: Account.Status, at: Int64, blockSelfActivation: Bool) async throws
     /// Signs the account out everywhere: its browser sessions end and its grants (with their refresh tokens,
     /// and the access tokens tied to them) are revoked. A password reset does this.
     func endSessionsAndGrants(accountID: String, at: Int64) async throws
@@ -95,8 +107,11 @@ public struct AccountEvent: Sendable, Codable, Equatable {
         /// 忘記帳號: someone looked the account up by its ID number (the number itself is not recorded).
         case accountLookedUp = "account_looked_up"
         case recoveryCodeSent = "recovery_code_sent"
-        /// A wrong recovery code or default password for this account.
+        /// A wrong recovery code or default password for this account, or personal data that did not match.
         case recoveryProofFailed = "recovery_proof_failed"
+        /// A recovery proof succeeded (code, personal data or default password).
+        case recoveryProven = "recovery_proven"
+        case defaultPasswordIssued = "default_password_issued"
         case passwordReset = "password_reset"
         case accountActivated = "account_activated"
     }
@@ -120,4 +135,12 @@ public protocol AccountEventStore: Sendable {
     func recordEvent(_ event: AccountEvent) async throws
     /// Newest first.
     func events(accountID: String, limit: Int) async throws -> [AccountEvent]
+    /// How many events of `kind` the account had since `since` (from `ip` only, when given).
+    func eventCount(accountID: String, kind: AccountEvent.Kind, since: Int64, ip: String?) async throws -> Int
+}
+
+extension AccountStore {
+    public func setAccountStatus(id: String, _ status: Account.Status, at: Int64) async throws {
+        try await setAccountStatus(id: id, status, at: at, blockSelfActivation: false)
+    }
 }

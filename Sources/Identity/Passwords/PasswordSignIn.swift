@@ -77,8 +77,9 @@ public struct PasswordSignIn: Sendable {
         }
         try await record(.success)
         if hasher.needsRehash(account.passwordHash) {
-            account.passwordHash = try await hasher.hash(password)
-            try await accounts.updateAccount(account)
+            let stronger = try await hasher.hash(password)
+            try await accounts.rehashPassword(id: account.id, from: account.passwordHash, to: stronger)
+            account.passwordHash = stronger
         }
         return .success(account)
     }

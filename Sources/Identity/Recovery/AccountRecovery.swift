@@ -11,14 +11,23 @@ public struct AccountRecovery: Sendable {
         case tooSoon(until: Int64)
         /// Activation of an account that is active, or a reset of a disabled one (which must be activated).
         case wrongStatus(Account.Status)
+        /// An operator disabled the account and allowed no self-activation.
+        case selfActivationBlocked
+        /// Another reset or activation of the account won the race; nothing changed.
+        case changedMeanwhile
         case accountGone
     }
 
     /// After a password is set it cannot be changed again for this long.
     public static let changeInterval: Int64 = 86400
-    /// Codes sent to one account per day at most: each new code brings five fresh guesses.
-    public static let codesPerAccountPerDay = 5
-    public static let flowLifetime: Int64 = 1800
+    /// Codes sent to one account per day at most (each new code brings five fresh guesses), and per day from one
+    /// address, so that a stranger cannot use up the owner's codes alone.
+    public static let codesPerAccountPerDay = 10
+    public static let codesPerAccountAndAddressPerDay = 3
+    /// Failed personal-data proofs per ID number and day; then only the code way (or 聯絡我們) is left.
+    public static let personalDataFailuresPerDay = 5
+    /// Outlives the recovery code inside it (an hour), so that a slow message still arrives in time.
+    public static let flowLifetime: Int64 = 3600 + 900
 
     let accounts: any AccountStore
     let lookup: any AccountLookup
@@ -48,21 +57,45 @@ public struct AccountRecovery: Sendable {
         [account.email.map { ("email", $0) }, account.mobile.map { ("sms", $0) }].compactMap { $0 }
     }
 
-    /// Whether another code may be sent to the account today.
-    public func maySendCode(to account: Account) async throws -> Bool {
+    /// Whether another code may be sent to the account today, asked from `ip`.
+    public func maySendCode(to account: Account, from ip: String) async throws -> Bool {
         let since = clock.now() - 86400
-        let sent = try await events.events(accountID: account.id, limit: 50).filter { $0.kind == .recoveryCodeSent && $0.at > since }
-        return sent.count < Self.codesPerAccountPerDay
+        let sent = try await events.eventCount(accountID: account.id, kind: .recoveryCodeSent, since: since, ip: nil)
+        let sentHere = try await events.eventCount(accountID: account.id, kind: .recoveryCodeSent, since: since, ip: ip)
+        return sent < Self.codesPerAccountPerDay && sentHere < Self.codesPerAccountAndAddressPerDay
     }
 
-    /// 陸.3 / 柒.2: the newest registry record of this ID is at the chosen school with this name, and the ID has an
-    /// account; returns that account (the active one when there is one).
-    public func matchPersonalData(name: String, nationalID: String, school: SchoolKey) async throws -> Account? {
+    public enum PersonalDataOutcome: Sendable, Equatable {
+        case matched(Account)
+        case noMatch
+        /// Too many failed tries for this ID number today.
+        case exhausted
+    }
+
+    /// 陸.3 / 柒.2: the newest registry record of this ID is an enrolled student at the chosen school with this
+    /// name, and the ID has an account (the active one first). Failures count against the ID's accounts for a day,
+    /// in the database, so that trying every school for a known name and ID stops after a few.
+    public func matchPersonalData(name: String, nationalID: String, school: SchoolKey, ip: String, userAgent: String)
+        async throws -> PersonalDataOutcome
+    {
         let id = nationalID.trimmingSpaces().uppercased()
-        guard NationalID.isValid(id), let record = try await registry.registryRecords(nationalID: id).first,
-            record.school == school, record.name == name.trimmingSpaces()
-        else { return nil }
-        return try await lookup.accounts(nationalID: id).first
+        guard NationalID.isValid(id) else { return .noMatch }
+        let accounts = try await lookup.accounts(nationalID: id)
+        let since = clock.now() - 86400
+        for account in accounts {
+            let failures = try await events.eventCount(accountID: account.id, kind: .recoveryProofFailed, since: since, ip: nil)
+            if failures >= Self.personalDataFailuresPerDay { return .exhausted }
+        }
+        if let record = try await registry.registryRecords(nationalID: id).first, record.status == .enrolled,
+            record.school == school, record.name == name.trimmingSpaces(), let account = accounts.first
+        {
+            return .matched(account)
+        }
+        for account in accounts {
+            try await events.recordEvent(
+                AccountEvent(accountID: account.id, at: clock.now(), kind: .recoveryProofFailed, ip: ip, userAgent: userAgent))
+        }
+        return .noMatch
     }
 
     /// 陸.4: spends the account's default password if `typed` is it.
@@ -95,36 +128,34 @@ public struct AccountRecovery: Sendable {
         purpose == .activateAccount ? AccountRules.checkStrongPassword(password) : AccountRules.checkPassword(password)
     }
 
-    /// Sets the new password of a proven recovery: checks the rule and the 24-hour wait, stores the hash and the
-    /// time, activates the account for an activation, ends every browser session and revokes every grant, and
-    /// records it. Returns the account as it now is.
+    /// Sets the new password of a proven recovery: checks the rule and the 24-hour wait, then stores the hash in
+    /// one conditional write that also activates the account (for an activation), ends every session, revokes
+    /// every grant and deletes what else could open the account (default password, pending codes); of two
+    /// concurrent resets exactly one wins. Records it. Returns the account as it now is.
     public func setPassword(
         accountID: String, purpose: Recovery.Purpose, password: String, confirmation: String, ip: String, userAgent: String
     ) async throws -> Result<Account, ResetProblem> {
-        guard var account = try await accounts.account(id: accountID) else { return .failure(.accountGone) }
+        guard let account = try await accounts.account(id: accountID) else { return .failure(.accountGone) }
         switch (purpose, account.status) {
         case (.resetPassword, .disabled): return .failure(.wrongStatus(.disabled))
         case (.activateAccount, .active): return .failure(.wrongStatus(.active))
         default: break
         }
+        if purpose == .activateAccount && account.selfActivationBlocked { return .failure(.selfActivationBlocked) }
         if let until = changeBlockedUntil(account) { return .failure(.tooSoon(until: until)) }
         if let violation = Self.check(password, for: purpose) ?? AccountRules.checkConfirmation(password, confirmation) {
             return .failure(.rule(violation))
         }
         let now = clock.now()
-        account.passwordHash = try await hasher.hash(password)
-        account.passwordChangedAt = now
-        account.updatedAt = now
-        try await accounts.updateAccount(account)
-        try await accounts.endSessionsAndGrants(accountID: account.id, at: now)
-        if purpose == .activateAccount {
-            try await accounts.setAccountStatus(id: account.id, .active, at: now)
-            account.status = .active
-        }
+        guard try await accounts.applyRecoveredPassword(
+            id: account.id, hash: try await hasher.hash(password), at: now, notChangedSince: now - Self.changeInterval,
+            activate: purpose == .activateAccount)
+        else { return .failure(.changedMeanwhile) }
         try await events.recordEvent(
             AccountEvent(
                 accountID: account.id, at: now, kind: purpose == .activateAccount ? .accountActivated : .passwordReset, ip: ip,
                 userAgent: userAgent))
-        return .success(account)
+        guard let updated = try await accounts.account(id: account.id) else { return .failure(.accountGone) }
+        return .success(updated)
     }
 }

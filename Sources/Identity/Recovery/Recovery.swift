@@ -89,6 +89,9 @@ public protocol RecoveryStore: Sendable {
     func saveRecovery(_ recovery: Recovery) async throws
     func recovery(id: String) async throws -> Recovery?
     func deleteRecovery(id: String) async throws
+    /// Removes the recovery and returns it: of several concurrent callers exactly one gets it (a proven recovery
+    /// sets one password, once).
+    func takeRecovery(id: String) async throws -> Recovery?
 }
 
 /// A one-time default password issued by the school's data-management platform (`edu-sso admin

@@ -72,12 +72,22 @@ public struct VerificationCodes: Sendable {
         self.key = key
     }
 
-    /// Creates a code and returns it, to be sent; any earlier code for the same purpose is replaced.
-    public func issue(accountID: String, purpose: VerificationCode.Purpose, target: String) async throws -> String {
+    /// The id of the account's code for `purpose` (within `scope`, such as one recovery).
+    public static func id(accountID: String, purpose: VerificationCode.Purpose, scope: String? = nil) -> String {
+        "\(accountID):\(purpose.rawValue)" + (scope.map { ":" + $0 } ?? "")
+    }
+
+    /// Creates a code and returns it, to be sent; any earlier code for the same purpose (and scope) is replaced.
+    /// A recovery scopes its code to itself, so that a stranger asking for a code cannot replace or use up the
+    /// code the owner is typing.
+    public func issue(accountID: String, purpose: VerificationCode.Purpose, target: String, scope: String? = nil) async throws
+        -> String
+    {
         let code = String(format: "%06d", Int.random(in: 0...999_999))
         try await store.saveVerificationCode(
             VerificationCode(
-                id: "\(accountID):\(purpose.rawValue)", accountID: accountID, purpose: purpose, target: target,
+                id: Self.id(accountID: accountID, purpose: purpose, scope: scope), accountID: accountID, purpose: purpose,
+                target: target,
                 codeHash: hash(code, accountID: accountID), expiresAt: clock.now() + purpose.lifetime))
         return code
     }

@@ -70,9 +70,7 @@ public struct DemoSeed: Codable, Sendable {
             await !hasher.verify(seed.password, against: account.passwordHash)
         {
             // The credentials file was lost or edited: reset the demo password so what is printed works.
-            var updated = account
-            updated.passwordHash = try await hasher.hash(seed.password)
-            try await store.updateAccount(updated)
+            try await store.rehashPassword(id: account.id, from: account.passwordHash, to: try await hasher.hash(seed.password))
         }
         if try await store.registryCount() == 0 {
             try await store.importRegistry(

@@ -50,6 +50,9 @@ struct PasswordRecoveryController: Sendable {
         let language = Language.of(request)
         let form = try await services.verifiedForm(request)
         guard let browser = browserHash(request) else { throw InvalidCSRFToken() }
+        guard services.rateLimiter.allow("recover-start:" + context.rateLimitKey, limit: 30, now: services.clock.now()) else {
+            return services.rateLimitedPage(language, context)
+        }
         guard let purpose = form.first("purpose").flatMap(Recovery.Purpose.init(rawValue:)),
             let method = form.first("method").flatMap(Recovery.Method.init(rawValue:)),
             purpose == .resetPassword || method != .defaultPassword
@@ -115,6 +118,8 @@ struct PasswordRecoveryController: Sendable {
                 values["disabled"] = true
             } else if recovery.purpose == .activateAccount && account.status == .active {
                 values["already_active"] = true
+            } else if recovery.purpose == .activateAccount && account.selfActivationBlocked {
+                values["blocked"] = Strings.text("activate_blocked", language)
             }
         case .done:
             break
@@ -192,7 +197,7 @@ struct PasswordRecoveryController: Sendable {
         guard try await captchaPassed(form, recovery) else {
             return try await again(.send, recovery, request, language, form, errorKey: "captcha_wrong", status: .badRequest)
         }
-        guard services.rateLimiter.allow("recover-send:" + context.rateLimitKey, limit: 10, now: services.clock.now()) else {
+        guard services.rateLimiter.allow("recover-send:" + context.rateLimitKey, limit: 30, now: services.clock.now()) else {
             return services.rateLimitedPage(language, context)
         }
         let username = Account.normalizeUsername(form.first("username") ?? "")
@@ -202,9 +207,12 @@ struct PasswordRecoveryController: Sendable {
         // The next page is the same whether or not the account exists, has a backup address, or has used up its
         // codes for the day: the page reveals nothing about the account. (A disabled account asking for a reset,
         // or an active one asking for activation, learns what to do only after proving it is theirs.)
-        if let account = try await services.store.account(username: username), try await self.recovery.maySendCode(to: account) {
+        if let account = try await services.store.account(username: username),
+            try await self.recovery.maySendCode(to: account, from: context.clientIP)
+        {
             let purpose = recovery.purpose.codePurpose
-            let code = try await services.verificationCodes.issue(accountID: account.id, purpose: purpose, target: "")
+            let code = try await services.verificationCodes.issue(
+                accountID: account.id, purpose: purpose, target: "", scope: recovery.id)
             let recipients = AccountRecovery.codeRecipients(account).compactMap { recipient in
                 OutgoingMessage.Channel(rawValue: recipient.channel).map { ($0, recipient.to) }
             }
@@ -231,10 +239,14 @@ struct PasswordRecoveryController: Sendable {
         guard !services.failuresExhausted("code", context) else { return services.rateLimitedPage(language, context) }
         let answer = String((form.first("code") ?? "").trimmingSpaces().prefix(12))
         if let accountID = recovery.accountID,
-            let pending = try await services.verificationCodes.pending(accountID: accountID, purposes: [recovery.purpose.codePurpose]).first,
+            let pending = try await services.verificationCodes.pending(accountID: accountID, purposes: [recovery.purpose.codePurpose])
+                .first(where: {
+                    $0.id == VerificationCodes.id(accountID: accountID, purpose: recovery.purpose.codePurpose, scope: recovery.id)
+                }),
             try await services.verificationCodes.check(pending, answer: answer) != nil
         {
             recovery.provenAt = services.clock.now()
+            try await record(.recoveryProven, accountID, request, context)
             return try await advance(&recovery, to: .reset, language)
         }
         services.countFailure("code", context)
@@ -275,19 +287,27 @@ struct PasswordRecoveryController: Sendable {
             return try await again(.personal, recovery, request, language, form, errorKey: "captcha_wrong", status: .badRequest)
         }
         let nationalID = String((form.first("national_id") ?? "").trimmingSpaces().uppercased().prefix(10))
-        guard let school = recovery.school,
-            services.rateLimiter.allow("recover-id:" + Secrets.hash(nationalID), limit: 5, now: services.clock.now())
-        else { return services.rateLimitedPage(language, context) }
-        guard let account = try await self.recovery.matchPersonalData(name: form.first("name") ?? "", nationalID: nationalID, school: school)
-        else {
+        // Failures per ID number are counted in the database (AccountRecovery.personalDataFailuresPerDay).
+        guard let school = recovery.school else { return Responses.redirect(url(recovery, .school, language)) }
+        switch try await self.recovery.matchPersonalData(
+            name: form.first("name") ?? "", nationalID: nationalID, school: school, ip: context.clientIP,
+            userAgent: request.headers[.userAgent] ?? "")
+        {
+        case .matched(let account):
+            recovery.accountID = account.id
+            recovery.provenAt = services.clock.now()
+            try await record(.recoveryProven, account.id, request, context)
+            return try await advance(&recovery, to: .reset, language)
+        case .noMatch:
             services.countFailure("registry-match", context)
             return try await again(
                 .personal, recovery, request, language, form, errorKey: "recover_no_match", status: .unprocessableContent,
                 extra: ["no_match": true])
+        case .exhausted:
+            return try await again(
+                .personal, recovery, request, language, form, errorKey: "recover_personal_exhausted", status: .tooManyRequests,
+                extra: ["no_match": true])
         }
-        recovery.accountID = account.id
-        recovery.provenAt = services.clock.now()
-        return try await advance(&recovery, to: .reset, language)
     }
 
     // MARK: Way 4: the default password (陸.4)
@@ -313,6 +333,7 @@ struct PasswordRecoveryController: Sendable {
         }
         recovery.accountID = account.id
         recovery.provenAt = services.clock.now()
+        try await record(.recoveryProven, account.id, request, context)
         return try await advance(&recovery, to: .reset, language)
     }
 
@@ -321,11 +342,16 @@ struct PasswordRecoveryController: Sendable {
     private func setPassword(
         _ recovery: inout Recovery, _ form: RequestParameters, _ request: Request, _ context: AppContext, _ language: Language
     ) async throws -> Response {
-        guard let accountID = recovery.accountID else { return expired(request, context) }
-        switch try await self.recovery.setPassword(
+        // The recovery is taken out of the store while the password is set: a second tab posting at the same
+        // moment finds nothing and cannot set a second password.
+        guard let accountID = recovery.accountID, try await services.store.takeRecovery(id: recovery.id) != nil else {
+            return expired(request, context)
+        }
+        let outcome = try await self.recovery.setPassword(
             accountID: accountID, purpose: recovery.purpose, password: form.first("password") ?? "",
             confirmation: form.first("confirmation") ?? "", ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
-        {
+        if case .failure = outcome { try await services.store.saveRecovery(recovery) }
+        switch outcome {
         case .success(let account):
             recovery.completedAt = services.clock.now()
             if let email = account.email {
@@ -345,8 +371,8 @@ struct PasswordRecoveryController: Sendable {
             return try await render(
                 .reset, recovery, request: request, language: language, extra: [field: text(violation, language)],
                 status: .unprocessableContent)
-        case .failure(.tooSoon), .failure(.wrongStatus):
-            // The page explains it (24-hour rule, disabled or already active account).
+        case .failure(.tooSoon), .failure(.wrongStatus), .failure(.changedMeanwhile), .failure(.selfActivationBlocked):
+            // The page explains it (24-hour rule, disabled, already active or operator-locked account).
             return try await render(.reset, recovery, request: request, language: language, status: .conflict)
         case .failure(.accountGone):
             return expired(request, context)

@@ -11,7 +11,7 @@ import Storage
 struct RecoveryController: Sendable {
     let services: Services
     /// Lookups per minute from one address, and of one ID number from anywhere (per node).
-    static let lookupsPerAddress = 10
+    static let lookupsPerAddress = 30
     static let lookupsPerID = 3
 
     func addRoutes(to router: Router<AppContext>) {

@@ -289,6 +289,14 @@ enum Strings {
             "This account is disabled. Activate it first (you set a new password while activating)."
         ),
         "activate_already_active": ("此帳號已是啟用狀態，可以直接登入。", "This account is already active; you can sign in."),
+        "activate_blocked": (
+            "此帳號由管理者停用，無法自行啟用。請洽詢學校，或使用「聯絡我們」。",
+            "An administrator disabled this account; it cannot be activated here. Ask your school, or use Contact us."
+        ),
+        "recover_personal_exhausted": (
+            "此身分證字號今日嘗試次數過多，請改用「傳送驗證碼重設」，或使用「聯絡我們」。",
+            "Too many tries for this ID number today. Use \"Send a code\" instead, or contact us."
+        ),
         "recover_done": ("密碼變更完成", "Password changed"),
         "recover_done_wait": ("密碼變更完成，需 24 小時後才能再次變更。", "Your password was changed; it can be changed again after 24 hours."),
         "recover_done_reminder": (

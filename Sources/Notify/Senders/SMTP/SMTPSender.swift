@@ -66,6 +66,10 @@ public struct SMTPSender: MessageSender {
             }
             tlsContext = nil
         } else {
+            // The certificate is checked against the host name; an address literal would skip that check.
+            guard !configuration.host.contains(":"), !configuration.host.allSatisfy({ $0.isNumber || $0 == "." }) else {
+                throw NotifyError.rejected("give smtp_host as a host name, so that its certificate can be checked")
+            }
             var tls = TLSConfiguration.makeClientConfiguration()
             tls.minimumTLSVersion = .tlsv12
             if let caFile = configuration.caFile { tls.trustRoots = .file(caFile) }
