@@ -266,3 +266,34 @@ def test_personal_data_tries_for_one_id_stop_after_five_a_day_wherever_they_come
     # Even the right answer is refused now, for a day; the code way and 聯絡我們 remain.
     refused = post(browser, page, with_captcha(page, {"name": "林目標", "national_id": "B120000106", "next": "1"}))
     assert refused.status_code == 429 and "今日嘗試次數過多" in refused.text
+
+
+def test_activation_by_code_and_a_reset_of_a_disabled_account_points_to_activation():
+    cli("account", "add", "--username", "interop.sleepy", "--password", "Passw0rd1234", "--name", "睡美人",
+        "--mobile", "0966123456")
+    cli("account", "disable", "interop.sleepy")
+    # 忘記密碼 for a disabled account: after the proof the page says to activate it instead.
+    browser = Browser()
+    code_page, since = request_code(browser, "reset", "interop.sleepy")
+    reset = browser.follow(post(browser, code_page, {"code": wait_for_code("sms", "0966123456", since)}))
+    assert "此帳號已停用" in reset.text and 'href="/account/activate' in reset.text and 'name="password"' not in reset.text
+    # 啟用帳號 → 傳送驗證碼: the code goes to the mobile (there is no backup e-mail), then the stricter rule.
+    browser = Browser()
+    code_page, since = request_code(browser, "activate", "interop.sleepy")
+    sms = wait_for_message("sms", "0966123456", since)
+    assert "啟用帳號" in sms["body"]
+    reset = browser.follow(post(browser, code_page, {"code": re.search(r"\b(\d{6})\b", sms["body"]).group(1)}))
+    assert "任意三項" in reset.text
+    assert post(browser, reset, {"password": "sleepy2024x", "confirmation": "sleepy2024x"}).status_code == 422
+    done = browser.follow(post(browser, reset, {"password": "Awake!2024", "confirmation": "Awake!2024"}))
+    assert "密碼變更完成" in done.text
+    assert sign_in_status("interop.sleepy", "Awake!2024") == 303
+    # An operator lock cannot be undone by the student.
+    cli("account", "add", "--username", "interop.quarantined", "--password", "Passw0rd1234", "--name", "隔離",
+        "--mobile", "0966654321")
+    cli("account", "disable", "interop.quarantined", "--block-self-activation")
+    browser = Browser()
+    code_page, since = request_code(browser, "activate", "interop.quarantined")
+    reset = browser.follow(post(browser, code_page, {"code": wait_for_code("sms", "0966654321", since)}))
+    assert "由管理者停用" in reset.text and 'name="password"' not in reset.text
+    assert sign_in_status("interop.quarantined", "Passw0rd1234") == 403

@@ -340,6 +340,7 @@ enum Strings {
         "forgot_national_id": ("身分證字號／居留證號／其他身份 ID", "National ID / residence ID / other ID"),
         "forgot_account_button": ("帳號取得", "Get my account"),
         "forgot_by_county": ("使用縣市帳號查詢", "Look it up with a county account"),
+        "forgot_by_county_button": ("使用縣市帳號（OpenID）取得", "Get it with a county account (OpenID)"),
         "forgot_by_county_pending": (
             "縣市帳號（OpenID）查詢將於縣市帳號服務介接後提供。",
             "Looking up with a county account (OpenID) arrives when the county providers are connected."
