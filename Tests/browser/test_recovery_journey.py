@@ -7,7 +7,7 @@ from selenium.webdriver.common.by import By
 
 from conftest import BIN, CAPTCHA, ISSUER, check_page
 from sinks import wait_for_code
-from test_student_journey import choose_school, click, fill
+from test_student_journey import choose_school, click, fill, sign_in
 
 ACCOUNTS = {
     "phone": {"username": "walk.phone", "email": "walk.phone@example.com", "name": "簡小雨", "id": "B120000071",
@@ -58,10 +58,7 @@ def test_reset_by_code_and_activate_by_personal_data(browser):
 
     # A disabled account: signing in with the right password says so and leads to 啟用帳號 → 使用個人基本資料重設.
     click(driver, "a.button.primary[href^='/login']")
-    fill(driver, "username", account["dormant"])
-    fill(driver, "password", "Asleep2Long")
-    fill(driver, "captcha", CAPTCHA)
-    click(driver, "form button.primary[type=submit]")
+    sign_in(driver, account["dormant"], "Asleep2Long")
     assert "已停用" in driver.page_source
     check_page(driver, "login-disabled")
     click(driver, "main a.button[href^='/account/activate']")
@@ -89,8 +86,5 @@ def test_reset_by_code_and_activate_by_personal_data(browser):
     check_page(driver, "activate-done")
     # Active again: the new password signs in.
     click(driver, "a.button.primary[href^='/login']")
-    fill(driver, "username", account["dormant"])
-    fill(driver, "password", "Wake#Up2024")
-    fill(driver, "captcha", CAPTCHA)
-    click(driver, "form button.primary[type=submit]")
+    sign_in(driver, account["dormant"], "Wake#Up2024")
     assert "查閱個人資料" in driver.page_source

@@ -62,6 +62,14 @@ def outbox_code(to):
     return wait_for_code("mail", to)
 
 
+def sign_in(driver, username, password):
+    """Fills in and submits the sign-in form on the current page."""
+    fill(driver, "username", username)
+    fill(driver, "password", password)
+    fill(driver, "captcha", CAPTCHA)
+    click(driver, "form button.primary[type=submit]")
+
+
 def choose_school(driver, level, school):
     choose(driver, "county", "臺中市")
     choose(driver, "district", "西屯區")
@@ -111,10 +119,7 @@ def test_student_journey(browser):
     # 登入
     click(driver, "a.button.primary")
     check_page(driver, "login")
-    fill(driver, "username", student["username"])
-    fill(driver, "password", "Journey2Go")
-    fill(driver, "captcha", CAPTCHA)
-    click(driver, "form button.primary[type=submit]")
+    sign_in(driver, student["username"], "Journey2Go")
     assert "查閱個人資料" in driver.page_source and student["name"] in driver.page_source
     check_page(driver, "profile")
 
@@ -139,10 +144,7 @@ def test_student_journey(browser):
     subprocess.run([BIN, "registry", "import", roster], check=True, capture_output=True, env=os.environ)
     click(driver, "main a[href^='/profile/update']")
     check_page(driver, "update-sign-in-again")
-    fill(driver, "username", student["username"])
-    fill(driver, "password", "Journey2Go")
-    fill(driver, "captcha", CAPTCHA)
-    click(driver, "form button.primary[type=submit]")
+    sign_in(driver, student["username"], "Journey2Go")
     check_page(driver, "update-form")
     choose_school(driver, "國中", "193516")
     fill(driver, "national_id", student["id"])

@@ -3,7 +3,7 @@ import OIDC
 /// One attempt to recover an account (忘記密碼, manual 陸) or to activate a disabled one (啟用帳號, manual 柒):
 /// server-side state bound to the browser, like an account application. It records how the student proved who
 /// they are; only a proven recovery reaches the new-password step, and it is spent by the reset.
-public struct Recovery: Sendable, Codable, Equatable {
+public struct Recovery: BrowserBoundFlow, Codable, Equatable {
     public enum Purpose: String, Sendable, Codable {
         case resetPassword = "reset"
         case activateAccount = "activate"

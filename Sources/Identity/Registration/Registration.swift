@@ -122,3 +122,12 @@ public protocol RegistrationStore: Sendable {
     func registration(id: String) async throws -> Registration?
     func deleteRegistration(id: String) async throws
 }
+
+/// Server-side state of a multi-page flow (an account application, a recovery), usable only by the browser
+/// that started it and only until it expires.
+public protocol BrowserBoundFlow: Sendable {
+    var browserHash: String { get }
+    var expiresAt: Int64 { get }
+}
+
+extension Registration: BrowserBoundFlow {}

@@ -118,6 +118,22 @@ extension Services {
 struct InvalidCSRFToken: Error {}
 
 extension Services {
+    /// The hash of this browser's cookie, if it has one.
+    func browserHash(_ request: Request) -> String? {
+        request.cookies[browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) }
+    }
+
+    /// The flow named by the route's `:id`, if it exists, has not expired, and belongs to this browser.
+    func browserBoundFlow<Flow: BrowserBoundFlow>(
+        _ request: Request, _ context: AppContext, fetch: (String) async throws -> Flow?
+    ) async throws -> Flow? {
+        guard let id = context.parameters.get("id"), id.utf8.count <= 64, let flow = try await fetch(id),
+            flow.expiresAt > clock.now(), let browser = browserHash(request),
+            Secrets.constantTimeEquals(browser, flow.browserHash)
+        else { return nil }
+        return flow
+    }
+
     /// A page with a form: the browser's CSRF token (and, with `captcha`, a new captcha bound to the browser)
     /// go into `values`, and a browser seen for the first time gets its cookie.
     func formPage(

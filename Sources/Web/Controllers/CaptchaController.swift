@@ -18,7 +18,7 @@ struct CaptchaController: Sendable {
     static let renderingsPerChallenge = 4
 
     private func browserHash(_ request: Request) -> String? {
-        request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) }
+        services.browserHash(request)
     }
 
     private func file(_ request: Request, _ context: AppContext) async throws -> Response {

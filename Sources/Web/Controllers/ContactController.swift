@@ -51,7 +51,7 @@ struct ContactController: Sendable {
         let description = String((form.first("description") ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000))
         var values: [String: Any] = ["identifier": identifier, "name": name, "contact": contact, "description": description]
         if form.first("refresh_captcha") != nil { return try await page(request, category: category, values: values) }
-        let browserHash = request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) } ?? ""
+        let browserHash = services.browserHash(request) ?? ""
         guard try await services.captcha.verify(
             id: form.first("captcha_id") ?? "", answer: form.first("captcha") ?? "", browserHash: browserHash)
         else {

@@ -30,10 +30,6 @@ struct PasswordRecoveryController: Sendable {
         "/account/recover/\(recovery.id)/\(step.rawValue)?lang=\(language.rawValue)"
     }
 
-    private func browserHash(_ request: Request) -> String? {
-        request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) }
-    }
-
     // MARK: Choosing a way
 
     func choose(_ purpose: Recovery.Purpose, _ request: Request) async throws -> Response {
@@ -49,7 +45,7 @@ struct PasswordRecoveryController: Sendable {
     func start(_ request: Request, _ context: AppContext) async throws -> Response {
         let language = Language.of(request)
         let form = try await services.verifiedForm(request)
-        guard let browser = browserHash(request) else { throw InvalidCSRFToken() }
+        guard let browser = services.browserHash(request) else { throw InvalidCSRFToken() }
         guard services.rateLimiter.allow("recover-start:" + context.rateLimitKey, limit: 30, now: services.clock.now()) else {
             return services.rateLimitedPage(language, context)
         }
@@ -67,10 +63,8 @@ struct PasswordRecoveryController: Sendable {
     // MARK: Steps
 
     private func load(_ request: Request, _ context: AppContext) async throws -> (Recovery, Recovery.Step)? {
-        guard let id = context.parameters.get("id"), id.utf8.count <= 64,
-            let step = context.parameters.get("step").flatMap(Recovery.Step.init(rawValue:)),
-            let recovery = try await services.store.recovery(id: id), recovery.expiresAt > services.clock.now(),
-            let browser = browserHash(request), Secrets.constantTimeEquals(browser, recovery.browserHash)
+        guard let step = context.parameters.get("step").flatMap(Recovery.Step.init(rawValue:)),
+            let recovery = try await services.browserBoundFlow(request, context, fetch: services.store.recovery(id:))
         else { return nil }
         return (recovery, step)
     }

@@ -34,7 +34,7 @@ struct RecoveryController: Sendable {
         let nationalID = String((form.first("national_id") ?? "").trimmingSpaces().uppercased().prefix(10))
         let kept: [String: Any] = ["national_id": nationalID]
         if form.first("refresh_captcha") != nil { return try await forgotAccountPage(request, values: kept) }
-        let browserHash = request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) } ?? ""
+        let browserHash = services.browserHash(request) ?? ""
         guard try await services.captcha.verify(
             id: form.first("captcha_id") ?? "", answer: form.first("captcha") ?? "", browserHash: browserHash)
         else {

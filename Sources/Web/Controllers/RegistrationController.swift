@@ -22,10 +22,6 @@ struct RegistrationController: Sendable {
         router.post("/register/:id/:step") { request, context in try await submit(request, context) }
     }
 
-    private func browserHash(_ request: Request) -> String? {
-        request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) }
-    }
-
     private func url(_ registration: Registration, _ step: Registration.Step, _ language: Language) -> String {
         "/register/\(registration.id)/\(step.rawValue)?lang=\(language.rawValue)"
     }
@@ -59,7 +55,7 @@ struct RegistrationController: Sendable {
     func create(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
         let form = try await services.verifiedForm(request)
-        guard let browser = browserHash(request) else { throw InvalidCSRFToken() }
+        guard let browser = services.browserHash(request) else { throw InvalidCSRFToken() }
         guard form.first("identity") == "student" else {
             return page("register_identity", [:], registration: nil, step: nil, request: request, language: lang, status: .badRequest)
         }
@@ -74,11 +70,8 @@ struct RegistrationController: Sendable {
     // MARK: Loading
 
     private func load(_ request: Request, _ context: AppContext) async throws -> (Registration, Registration.Step)? {
-        guard let id = context.parameters.get("id"), id.utf8.count <= 64,
-            let raw = context.parameters.get("step"), let step = Registration.Step(rawValue: raw),
-            let registration = try await services.store.registration(id: id),
-            registration.expiresAt > services.clock.now(), let browser = browserHash(request),
-            Secrets.constantTimeEquals(browser, registration.browserHash)
+        guard let step = context.parameters.get("step").flatMap(Registration.Step.init(rawValue:)),
+            let registration = try await services.browserBoundFlow(request, context, fetch: services.store.registration(id:))
         else { return nil }
         return (registration, step)
     }

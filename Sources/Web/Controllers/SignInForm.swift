@@ -58,7 +58,7 @@ struct SignInForm: Sendable {
         }
         // 換下一個 without JavaScript: a staged submit that only re-renders the page with a new captcha.
         if form.first("refresh_captcha") != nil { return try await again(nil, .ok) }
-        let browserHash = request.cookies[services.browser.browserCookieName].map { BrowserCookies.hashBrowser($0.value) } ?? ""
+        let browserHash = services.browserHash(request) ?? ""
         guard try await services.captcha.verify(
             id: form.first("captcha_id") ?? "", answer: form.first("captcha") ?? "", browserHash: browserHash)
         else {
