@@ -126,7 +126,8 @@ extension SQLStore: AccountStore {
             case .disabled:
                 try await db.raw(
                     """
-                    UPDATE accounts SET status = 'disabled', self_activation_blocked = \(bind: blockSelfActivation ? 1 : 0),
+                    UPDATE accounts SET status = 'disabled',
+                        self_activation_blocked = CASE WHEN \(bind: blockSelfActivation ? 1 : 0) = 1 THEN 1 ELSE self_activation_blocked END,
                         updated_at = \(bind: at)
                     WHERE id = \(bind: id)
                     """

@@ -143,6 +143,10 @@ public final class SQLStore: Sendable {
             ("app_sign_ins", "DELETE FROM app_sign_ins WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
             ("account_events", "DELETE FROM account_events WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
             (
+                "tickets",
+                "DELETE FROM tickets WHERE status = 'closed' AND closed_at < \(bind: now - policy.recordRetention) RETURNING id"
+            ),
+            (
                 "outgoing_messages",
                 "DELETE FROM outgoing_messages WHERE status <> 'pending' AND finished_at < \(bind: now - policy.recordRetention) RETURNING id"
             ),

@@ -30,7 +30,7 @@ struct TicketsCommand: AsyncParsableCommand {
                 for ticket in try await store.tickets(status: all ? nil : .open, limit: limit) {
                     print(
                         "\(ticket.id)  \(TicketsCommand.time(ticket.createdAt))  \(ticket.status.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  "
-                            + "\(ticket.category.label.zh)  \(ticket.maskedIdentifier)  \(ticket.name)")
+                            + "\(ticket.category.label.zh)  \(ticket.maskedIdentifier)  \(Ticket.maskingIDs(ticket.name))")
                 }
             }
         }
@@ -49,9 +49,10 @@ struct TicketsCommand: AsyncParsableCommand {
                 print("received:    \(TicketsCommand.time(ticket.createdAt)) from \(ticket.ip)")
                 print("category:    \(ticket.category.label.zh)")
                 print("identifier:  \(revealID ? ticket.identifier : ticket.maskedIdentifier)")
-                print("name:        \(ticket.name)")
+                func shown(_ text: String) -> String { revealID ? text : Ticket.maskingIDs(text) }
+                print("name:        \(shown(ticket.name))")
                 print("contact:     \(ticket.contact)")
-                print("description:\n\(ticket.description)")
+                print("description:\n\(shown(ticket.description))")
             }
         }
     }

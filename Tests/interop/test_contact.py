@@ -44,13 +44,15 @@ def test_a_question_from_the_no_code_button_becomes_a_ticket_and_an_email():
     assert bad_contact.status_code == 422
     since = time.time()
     done = send(browser, bad_contact, name="林小華", contact="parent@example.com", identifier="A123456789",
-                description="教育雲端帳號：interop.student\n申請驗證碼的時間：今天早上 8 點")
+                description="教育雲端帳號：interop.student\n申請驗證碼的時間：今天早上 8 點\n我弟弟的號碼是 B123456788\x1b[2J")
     assert done.status_code == 200 and "已將您的問題寄至客服信箱" in done.text
     assert 'href="/register' in done.text and 'href="/login' in done.text
     ticket = re.search(r'class="ticket-id">(C[A-Z0-9]{8})<', done.text).group(1)
     mail = wait_for_message("mail", "support@sso.test", since)
     assert ticket in mail["subject"] and "收不到驗證碼" in mail["subject"]
     assert "A12****789" in mail["body"] and "A123456789" not in mail["body"] and "今天早上 8 點" in mail["body"]
+    # ID-shaped text anywhere is masked (even a mistyped one), and control characters never reach the desk.
+    assert "B12****788" in mail["body"] and "B123456788" not in mail["body"] and "\x1b" not in mail["body"]
     # The support desk: listed, masked by default, revealed only when asked, then closed.
     assert ticket in cli("tickets", "list") and "A123456789" not in cli("tickets", "list")
     shown = cli("tickets", "show", ticket)

@@ -96,6 +96,11 @@ def request_code(browser, purpose, username):
     return code_page, since
 
 
+def browser_url(response):
+    """The page's own address (for a page that shows no form), as the browser would post back to it."""
+    return response.url
+
+
 def sign_in_status(username, password):
     browser = Browser()
     page = browser.get(ISSUER + "/login")
@@ -216,12 +221,14 @@ def test_reset_by_default_password_works_once():
     reset = browser.follow(post(browser, wrong, with_captcha(wrong, {"username": "interop.defaulted",
                                                                      "default_password": default, "submit": "1"})))
     assert "interop.defaulted@mail.edu.tw" in reset.text
-    # The proven recovery belongs to this browser: another one can neither see nor use it.
+    # The proven recovery belongs to this browser: another one, with its own cookie and CSRF token, can neither
+    # see nor use it.
     stranger = Browser()
+    own_token = csrf_of(stranger.get(ISSUER + "/account/forgot-password").text)
     assert stranger.get(form_action(reset.text)).status_code == 400
-    stolen = stranger.post(form_action(reset.text), {"csrf_token": csrf_of(reset.text), "password": "Stolen2024x",
+    stolen = stranger.post(form_action(reset.text), {"csrf_token": own_token, "password": "Stolen2024x",
                                                       "confirmation": "Stolen2024x"})
-    assert stolen.status_code in (400, 403)
+    assert stolen.status_code == 400
     assert "密碼變更完成" in browser.follow(post(browser, reset, {"password": "Fresh2024x", "confirmation": "Fresh2024x"})).text
     # Used once: a second attempt with the same default password fails.
     other = Browser()
@@ -296,4 +303,15 @@ def test_activation_by_code_and_a_reset_of_a_disabled_account_points_to_activati
     code_page, since = request_code(browser, "activate", "interop.quarantined")
     reset = browser.follow(post(browser, code_page, {"code": wait_for_code("sms", "0966654321", since)}))
     assert "由管理者停用" in reset.text and 'name="password"' not in reset.text
+    # A forged post of a new password is refused too, and the account stays disabled.
+    forged = browser.post(form_action(reset.text) if "<form" in reset.text else browser_url(reset),
+                          {"csrf_token": csrf_of(code_page.text), "password": "Free!dom2024", "confirmation": "Free!dom2024"})
+    assert forged.status_code == 409
     assert sign_in_status("interop.quarantined", "Passw0rd1234") == 403
+    assert sign_in_status("interop.quarantined", "Free!dom2024") == 401
+    # A plain disable later does not lift the operator's lock.
+    cli("account", "disable", "interop.quarantined")
+    browser = Browser()
+    code_page, since = request_code(browser, "activate", "interop.quarantined")
+    reset = browser.follow(post(browser, code_page, {"code": wait_for_code("sms", "0966654321", since)}))
+    assert "由管理者停用" in reset.text

@@ -107,8 +107,10 @@ public struct AccountEvent: Sendable, Codable, Equatable {
         /// 忘記帳號: someone looked the account up by its ID number (the number itself is not recorded).
         case accountLookedUp = "account_looked_up"
         case recoveryCodeSent = "recovery_code_sent"
-        /// A wrong recovery code or default password for this account, or personal data that did not match.
+        /// A wrong recovery code or default password for this account.
         case recoveryProofFailed = "recovery_proof_failed"
+        /// Personal data (school, name) that did not match this account's ID number: counted per ID for a day.
+        case personalDataMismatch = "personal_data_mismatch"
         /// A recovery proof succeeded (code, personal data or default password).
         case recoveryProven = "recovery_proven"
         case defaultPasswordIssued = "default_password_issued"

@@ -15,6 +15,8 @@ public struct AccountRecovery: Sendable {
         case selfActivationBlocked
         /// Another reset or activation of the account won the race; nothing changed.
         case changedMeanwhile
+        /// Activation would make a second active account for one ID number.
+        case anotherActiveAccount
         case accountGone
     }
 
@@ -83,7 +85,7 @@ public struct AccountRecovery: Sendable {
         let accounts = try await lookup.accounts(nationalID: id)
         let since = clock.now() - 86400
         for account in accounts {
-            let failures = try await events.eventCount(accountID: account.id, kind: .recoveryProofFailed, since: since, ip: nil)
+            let failures = try await events.eventCount(accountID: account.id, kind: .personalDataMismatch, since: since, ip: nil)
             if failures >= Self.personalDataFailuresPerDay { return .exhausted }
         }
         if let record = try await registry.registryRecords(nationalID: id).first, record.status == .enrolled,
@@ -93,7 +95,7 @@ public struct AccountRecovery: Sendable {
         }
         for account in accounts {
             try await events.recordEvent(
-                AccountEvent(accountID: account.id, at: clock.now(), kind: .recoveryProofFailed, ip: ip, userAgent: userAgent))
+                AccountEvent(accountID: account.id, at: clock.now(), kind: .personalDataMismatch, ip: ip, userAgent: userAgent))
         }
         return .noMatch
     }
@@ -142,6 +144,11 @@ public struct AccountRecovery: Sendable {
         default: break
         }
         if purpose == .activateAccount && account.selfActivationBlocked { return .failure(.selfActivationBlocked) }
+        if purpose == .activateAccount, let nationalID = account.nationalID,
+            try await lookup.accounts(nationalID: nationalID).contains(where: { $0.id != account.id && $0.status == .active })
+        {
+            return .failure(.anotherActiveAccount)
+        }
         if let until = changeBlockedUntil(account) { return .failure(.tooSoon(until: until)) }
         if let violation = Self.check(password, for: purpose) ?? AccountRules.checkConfirmation(password, confirmation) {
             return .failure(.rule(violation))

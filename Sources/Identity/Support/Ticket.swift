@@ -1,3 +1,4 @@
+import Foundation
 import OIDC
 
 /// 聯絡我們 (manual 壹拾壹): a question for customer service. The ID number is kept only when the student typed
@@ -78,10 +79,35 @@ public struct Ticket: Sendable, Equatable {
         self.ip = ip
     }
 
-    /// The identifier as operators see it by default: an ID number masked, an account name as it is.
+    /// The identifier as operators see it by default: an account name as it is, anything else (an ID number,
+    /// valid or mistyped, a residence or other ID) masked.
     public var maskedIdentifier: String {
-        let upper = identifier.uppercased()
-        return NationalID.isValid(upper) ? NationalID.masked(upper) : identifier
+        let text = identifier.trimmingSpaces()
+        let masked = Self.maskingIDs(text)
+        if masked != text { return masked }
+        if AccountRules.checkUsername(Account.normalizeUsername(text)) == nil { return text }
+        guard text.count > 4 else { return String(repeating: "*", count: text.count) }
+        return String(text.prefix(2)) + String(repeating: "*", count: text.count - 4) + String(text.suffix(2))
+    }
+
+    /// `text` with everything shaped like an ID number (a letter, a letter or digit, eight digits) masked.
+    public static func maskingIDs(_ text: String) -> String {
+        var result = text
+        while let range = result.range(of: "[A-Za-z][A-Za-z0-9][0-9]{8}", options: .regularExpression) {
+            let found = result[range]
+            result.replaceSubrange(range, with: found.prefix(3) + "****" + found.suffix(3))
+        }
+        return result
+    }
+
+    /// Typed text without control or bidirectional-override characters (they could rewrite an operator's
+    /// terminal or reorder what the support desk reads); line breaks and tabs are kept.
+    public static func cleaned(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.filter { scalar in
+            if scalar == "\n" || scalar == "\t" { return true }
+            if scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format { return false }
+            return true
+        }))
     }
 
     /// A ticket number a student can read out on the phone: `C` and eight characters without look-alikes.

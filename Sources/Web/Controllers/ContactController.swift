@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Identity
+import Logging
 import Notify
 import OIDC
 import Storage
@@ -45,10 +46,13 @@ struct ContactController: Sendable {
         let language = Language.of(request)
         let form = try await services.verifiedForm(request)
         let category = form.first("category").flatMap(Ticket.Category.init(rawValue:)) ?? .other
-        let identifier = String((form.first("identifier") ?? "").trimmingSpaces().prefix(64))
-        let name = String((form.first("name") ?? "").trimmingSpaces().prefix(50))
-        let contact = String((form.first("contact") ?? "").trimmingSpaces().prefix(254))
-        let description = String((form.first("description") ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(2000))
+        func field(_ name: String, _ limit: Int) -> String {
+            String(Ticket.cleaned(form.first(name) ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(limit))
+        }
+        let identifier = field("identifier", 64)
+        let name = field("name", 50)
+        let contact = field("contact", 254)
+        let description = field("description", 2000).replacingOccurrences(of: "\r\n", with: "\n")
         var values: [String: Any] = ["identifier": identifier, "name": name, "contact": contact, "description": description]
         if form.first("refresh_captcha") != nil { return try await page(request, category: category, values: values) }
         let browserHash = services.browserHash(request) ?? ""
@@ -77,17 +81,23 @@ struct ContactController: Sendable {
             id: Ticket.makeID(), category: category, identifier: identifier, name: name, contact: contact,
             description: description, createdAt: services.clock.now(), ip: context.clientIP)
         try await services.store.saveTicket(ticket)
+        // The ticket is stored: a failure to queue the e-mail is logged, not shown (a retry would only duplicate it).
         if let supportEmail = services.config.supportEmail {
-            try await services.send(
-                .supportTicket, to: [(.email, supportEmail)],
-                values: [
-                    "ticket": ticket.id, "category": category.label.zh, "identifier": ticket.maskedIdentifier, "name": name,
-                    "contact": contact, "description": description,
-                    "time": PasswordRecoveryController.taipeiTime(ticket.createdAt),
-                ], validFor: 7 * 86400)
+            do {
+                try await services.send(
+                    .supportTicket, to: [(.email, supportEmail)],
+                    values: [
+                        "ticket": ticket.id, "category": category.label.zh, "identifier": ticket.maskedIdentifier,
+                        "name": Ticket.maskingIDs(name), "contact": contact, "description": Ticket.maskingIDs(description),
+                        "time": PasswordRecoveryController.taipeiTime(ticket.createdAt),
+                    ], validFor: 7 * 86400)
+            } catch {
+                context.logger.error("support e-mail not queued", metadata: ["ticket": "\(ticket.id)", "error_type": "\(type(of: error))"])
+            }
         }
         var response = services.pages.render(
-            "contact_done", ["ticket": ticket.id], language: language, title: Strings.text("contact_title", language))
+            "contact_done", ["ticket": ticket.id, "mailed": services.config.supportEmail != nil], language: language,
+            title: Strings.text("contact_title", language))
         response.headers[.cacheControl] = "no-store"
         return response
     }

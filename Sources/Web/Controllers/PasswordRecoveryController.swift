@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Identity
+import Logging
 import Notify
 import OIDC
 import Storage
@@ -232,19 +233,20 @@ struct PasswordRecoveryController: Sendable {
     ) async throws -> Response {
         guard !services.failuresExhausted("code", context) else { return services.rateLimitedPage(language, context) }
         let answer = String((form.first("code") ?? "").trimmingSpaces().prefix(12))
+        let purpose = recovery.purpose.codePurpose
+        // Only this recovery's own code counts; a failure is recorded only when a live code was really checked.
         if let accountID = recovery.accountID,
-            let pending = try await services.verificationCodes.pending(accountID: accountID, purposes: [recovery.purpose.codePurpose])
-                .first(where: {
-                    $0.id == VerificationCodes.id(accountID: accountID, purpose: recovery.purpose.codePurpose, scope: recovery.id)
-                }),
-            try await services.verificationCodes.check(pending, answer: answer) != nil
+            let pending = try await services.verificationCodes.pending(accountID: accountID, purposes: [purpose])
+                .first(where: { $0.id == VerificationCodes.id(accountID: accountID, purpose: purpose, scope: recovery.id) })
         {
-            recovery.provenAt = services.clock.now()
-            try await record(.recoveryProven, accountID, request, context)
-            return try await advance(&recovery, to: .reset, language)
+            if try await services.verificationCodes.check(pending, answer: answer) != nil {
+                recovery.provenAt = services.clock.now()
+                try await record(.recoveryProven, accountID, request, context)
+                return try await advance(&recovery, to: .reset, language)
+            }
+            try await record(.recoveryProofFailed, accountID, request, context)
         }
         services.countFailure("code", context)
-        if let accountID = recovery.accountID { try await record(.recoveryProofFailed, accountID, request, context) }
         return try await again(.code, recovery, request, language, form, errorKey: "recover_code_wrong", status: .unprocessableContent)
     }
 
@@ -337,27 +339,39 @@ struct PasswordRecoveryController: Sendable {
         _ recovery: inout Recovery, _ form: RequestParameters, _ request: Request, _ context: AppContext, _ language: Language
     ) async throws -> Response {
         // The recovery is taken out of the store while the password is set: a second tab posting at the same
-        // moment finds nothing and cannot set a second password.
-        guard let accountID = recovery.accountID, try await services.store.takeRecovery(id: recovery.id) != nil else {
-            return expired(request, context)
+        // moment finds nothing and cannot set a second password. The taken copy is the truth from here on.
+        guard let taken = try await services.store.takeRecovery(id: recovery.id), let accountID = taken.accountID,
+            taken.provenAt != nil, taken.completedAt == nil
+        else { return expired(request, context) }
+        recovery = taken
+        let outcome: Result<Account, AccountRecovery.ResetProblem>
+        do {
+            outcome = try await self.recovery.setPassword(
+                accountID: accountID, purpose: recovery.purpose, password: form.first("password") ?? "",
+                confirmation: form.first("confirmation") ?? "", ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
+        } catch {
+            try? await services.store.saveRecovery(taken)
+            throw error
         }
-        let outcome = try await self.recovery.setPassword(
-            accountID: accountID, purpose: recovery.purpose, password: form.first("password") ?? "",
-            confirmation: form.first("confirmation") ?? "", ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
-        if case .failure = outcome { try await services.store.saveRecovery(recovery) }
+        if case .failure = outcome { try await services.store.saveRecovery(taken) }
         switch outcome {
         case .success(let account):
             recovery.completedAt = services.clock.now()
+            // The password is set: whatever fails from here on, the owner must still be told.
             if let email = account.email {
-                try await services.send(
-                    .passwordChanged, to: [(.email, email)],
-                    values: [
-                        "name": account.name, "account": account.address, "time": Self.taipeiTime(services.clock.now()),
-                        "method_zh": Strings.text("recover_method_\(recovery.method.rawValue)", .zhTW),
-                        "method_en": Strings.text("recover_method_\(recovery.method.rawValue)", .en),
-                        "action_zh": recovery.purpose == .resetPassword ? "重設密碼" : "啟用帳號並設定新密碼",
-                        "action_en": recovery.purpose == .resetPassword ? "reset" : "set when the account was activated",
-                    ], validFor: 86400)
+                do {
+                    try await services.send(
+                        .passwordChanged, to: [(.email, email)],
+                        values: [
+                            "name": account.name, "account": account.address, "time": Self.taipeiTime(services.clock.now()),
+                            "method_zh": Strings.text("recover_method_\(recovery.method.rawValue)", .zhTW),
+                            "method_en": Strings.text("recover_method_\(recovery.method.rawValue)", .en),
+                            "action_zh": recovery.purpose == .resetPassword ? "重設密碼" : "啟用帳號並設定新密碼",
+                            "action_en": recovery.purpose == .resetPassword ? "reset" : "set when the account was activated",
+                        ], validFor: 86400)
+                } catch {
+                    context.logger.error("password change notice not queued", metadata: ["error_type": "\(type(of: error))"])
+                }
             }
             return try await advance(&recovery, to: .done, language)
         case .failure(.rule(let violation)):
@@ -365,6 +379,10 @@ struct PasswordRecoveryController: Sendable {
             return try await render(
                 .reset, recovery, request: request, language: language, extra: [field: text(violation, language)],
                 status: .unprocessableContent)
+        case .failure(.anotherActiveAccount):
+            return try await render(
+                .reset, recovery, request: request, language: language,
+                extra: ["blocked": Strings.text("activate_another_active", language)], status: .conflict)
         case .failure(.tooSoon), .failure(.wrongStatus), .failure(.changedMeanwhile), .failure(.selfActivationBlocked):
             // The page explains it (24-hour rule, disabled, already active or operator-locked account).
             return try await render(.reset, recovery, request: request, language: language, status: .conflict)

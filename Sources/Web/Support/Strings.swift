@@ -289,6 +289,10 @@ enum Strings {
             "This account is disabled. Activate it first (you set a new password while activating)."
         ),
         "activate_already_active": ("此帳號已是啟用狀態，可以直接登入。", "This account is already active; you can sign in."),
+        "activate_another_active": (
+            "此身分證字號已有另一個啟用中的教育雲端帳號，無法再啟用這個帳號。請使用「忘記帳號」找回啟用中的帳號。",
+            "Another active education cloud account has this ID number, so this one cannot be activated. Use \"Forgot account\" to find the active one."
+        ),
         "activate_blocked": (
             "此帳號由管理者停用，無法自行啟用。請洽詢學校，或使用「聯絡我們」。",
             "An administrator disabled this account; it cannot be activated here. Ask your school, or use Contact us."
@@ -331,6 +335,7 @@ enum Strings {
             "已將您的問題寄至客服信箱，我們會盡快為您處理。", "Your question was sent to customer service; we will handle it as soon as we can."
         ),
         "contact_ticket": ("問題編號：", "Ticket number:"),
+        "contact_received": ("已收到您的問題，客服人員會盡快為您處理。", "We received your question; customer service will handle it as soon as we can."),
         "forgot_account_title": ("忘記帳號", "Forgot account"),
         "forgot_account_intro": (
             "忘記教育雲端帳號時，可以用身分證字號／居留證號／其他身份 ID 取回。",
