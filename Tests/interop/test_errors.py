@@ -1,4 +1,6 @@
 """Malformed and hostile requests get the error the specification names, never a 500."""
+import time
+
 import requests
 
 from conftest import (ISSUER, RP, Browser, authorization_params, callback_params, new_rp,
@@ -161,15 +163,20 @@ def test_disabled_account_cannot_sign_in():
 
 
 def test_repeated_failures_are_throttled_even_for_the_right_password():
+    """After three free failures each failure makes the account wait twice as long (1 s, 2 s, …) from the last one;
+    attempts inside the wait are refused with 429 whatever the password."""
     browser = Browser()
-    statuses = []
-    for _ in range(6):
+
+    def attempt(password):
         page = browser.authorize(authorization_params()[0])
-        statuses.append(browser.login(page, username="interop.locked", password="Wrong0000").status_code)
-    assert statuses[:3] == [401, 401, 401] and 429 in statuses[3:]
-    page = browser.authorize(authorization_params()[0])
-    # Even the right password waits while throttled.
-    assert browser.login(page, username="interop.locked", password="Passw0rd1234").status_code == 429
+        return browser.login(page, username="interop.locked", password=password).status_code
+
+    assert [attempt("Wrong0000") for _ in range(4)] == [401, 401, 401, 401]
+    time.sleep(1.2)  # the 1-second wait after the fourth failure is over: the fifth counts, and asks for 2 s
+    assert attempt("Wrong0000") == 401
+    # Inside the 2-second wait even the right password is refused.
+    assert attempt("Passw0rd1234") == 429
+    assert attempt("Wrong0000") == 429
 
 
 def test_login_form_without_csrf_token_is_refused():

@@ -315,3 +315,18 @@ def test_activation_by_code_and_a_reset_of_a_disabled_account_points_to_activati
     code_page, since = request_code(browser, "activate", "interop.quarantined")
     reset = browser.follow(post(browser, code_page, {"code": wait_for_code("sms", "0966654321", since)}))
     assert "由管理者停用" in reset.text
+
+
+def test_an_expired_code_is_refused_over_http():
+    """The code's hour is over (moved into the past in the database, since the server's clock cannot be)."""
+    cli("account", "add", "--username", "interop.slowpoke", "--password", "Passw0rd1234", "--name", "慢吞吞",
+        "--email", "slowpoke@example.com")
+    browser = Browser()
+    code_page, since = request_code(browser, "reset", "interop.slowpoke")
+    code = wait_for_code("mail", "slowpoke@example.com", since)
+    db = sqlite3.connect(os.path.join(os.environ["INTEROP_WORK"], "data", "edu-sso.sqlite"), timeout=10)
+    with db:
+        db.execute("UPDATE verification_codes SET expires_at = 0 WHERE account_id = "
+                   "(SELECT id FROM accounts WHERE username = 'interop.slowpoke')")
+    expired = post(browser, code_page, {"code": code})
+    assert expired.status_code == 422 and "驗證碼錯誤或已失效" in expired.text
