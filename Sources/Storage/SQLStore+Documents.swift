@@ -71,10 +71,6 @@ extension SQLStore: RecoveryStore {
         try await document(id: id, in: .recoveries, as: Recovery.self)
     }
 
-    public func deleteRecovery(id: String) async throws {
-        try await deleteDocument(id: id, in: .recoveries)
-    }
-
     public func takeRecovery(id: String) async throws -> Recovery? {
         try await write { db in
             try await db.raw("DELETE FROM recoveries WHERE id = \(bind: id) RETURNING data").first()?

@@ -41,10 +41,6 @@ struct DefaultPasswordCommand: AsyncParsableCommand {
             }
             let now = Clock.system.now()
             let expires = now + Int64(expiresDays) * 86400
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "Asia/Taipei")
-            formatter.dateFormat = "yyyy-MM-dd HH:mm"
             var lines = ["學校代碼,班級,座號,姓名,教育雲端帳號,預設密碼,有效期限"]
             for (account, record) in pairs {
                 let password = AccountRecovery.makeDefaultPassword()
@@ -57,7 +53,7 @@ struct DefaultPasswordCommand: AsyncParsableCommand {
                     AccountEvent(accountID: account.id, at: now, kind: .defaultPasswordIssued, ip: "cli", userAgent: "edu-sso admin"))
                 lines.append(
                     [record.school.code, record.classTitle, String(record.seatNo), record.name, account.address, password,
-                     formatter.string(from: Date(timeIntervalSince1970: TimeInterval(expires)))]
+                     TaipeiTime.string(expires)]
                         .map(Self.csvField).joined(separator: ","))
             }
             let csv = lines.joined(separator: "\n") + "\n"

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Notify
 import Storage
+import Web
 
 /// `edu-sso messages`: the message queue for operators — how many messages wait, were sent, failed or expired,
 /// and the latest failures with their reasons (recipients masked).
@@ -17,10 +18,9 @@ struct MessagesCommand: AsyncParsableCommand {
             for status in QueuedMessage.Status.allCases {
                 print("\(status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(counts[status] ?? 0)")
             }
-            let formatter = ISO8601DateFormatter()
             for status in [QueuedMessage.Status.failed, .expired] {
                 for message in try await store.recentMessages(status: status, limit: limit) {
-                    let when = formatter.string(from: Date(timeIntervalSince1970: TimeInterval(message.createdAt)))
+                    let when = TaipeiTime.string(message.createdAt, seconds: true)
                     print(
                         "\(status.rawValue) \(when) \(message.channel.rawValue) \(message.maskedRecipient) "
                             + "attempts=\(message.attempts) \(message.lastError ?? "")")

@@ -3,6 +3,7 @@ import Foundation
 import Identity
 import OIDC
 import Storage
+import Web
 
 /// `edu-sso tickets list|show|close`: the support desk's view of 聯絡我們. ID numbers are masked unless
 /// `show --reveal-id` asks for them.
@@ -10,14 +11,6 @@ struct TicketsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tickets", abstract: "Questions sent through 聯絡我們 (contact us).",
         subcommands: [List.self, Show.self, Close.self])
-
-    static func time(_ epoch: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Asia/Taipei")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epoch)))
-    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List tickets, newest first.")
@@ -29,7 +22,7 @@ struct TicketsCommand: AsyncParsableCommand {
             try await withStore(options) { _, store in
                 for ticket in try await store.tickets(status: all ? nil : .open, limit: limit) {
                     print(
-                        "\(ticket.id)  \(TicketsCommand.time(ticket.createdAt))  \(ticket.status.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  "
+                        "\(ticket.id)  \(TaipeiTime.string(ticket.createdAt))  \(ticket.status.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0))  "
                             + "\(ticket.category.label.zh)  \(ticket.maskedIdentifier)  \(Ticket.maskingIDs(ticket.name))")
                 }
             }
@@ -46,7 +39,7 @@ struct TicketsCommand: AsyncParsableCommand {
             try await withStore(options) { _, store in
                 guard let ticket = try await store.ticket(id: id) else { throw ValidationError("No ticket \(id).") }
                 print("ticket:      \(ticket.id) (\(ticket.status.rawValue))")
-                print("received:    \(TicketsCommand.time(ticket.createdAt)) from \(ticket.ip)")
+                print("received:    \(TaipeiTime.string(ticket.createdAt)) from \(ticket.ip)")
                 print("category:    \(ticket.category.label.zh)")
                 print("identifier:  \(revealID ? ticket.identifier : ticket.maskedIdentifier)")
                 func shown(_ text: String) -> String { revealID ? text : Ticket.maskingIDs(text) }

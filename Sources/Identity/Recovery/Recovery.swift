@@ -88,7 +88,6 @@ public struct Recovery: BrowserBoundFlow, Codable, Equatable {
 public protocol RecoveryStore: Sendable {
     func saveRecovery(_ recovery: Recovery) async throws
     func recovery(id: String) async throws -> Recovery?
-    func deleteRecovery(id: String) async throws
     /// Removes the recovery and returns it: of several concurrent callers exactly one gets it (a proven recovery
     /// sets one password, once).
     func takeRecovery(id: String) async throws -> Recovery?

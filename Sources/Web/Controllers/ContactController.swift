@@ -89,7 +89,7 @@ struct ContactController: Sendable {
                     values: [
                         "ticket": ticket.id, "category": category.label.zh, "identifier": ticket.maskedIdentifier,
                         "name": Ticket.maskingIDs(name), "contact": contact, "description": Ticket.maskingIDs(description),
-                        "time": PasswordRecoveryController.taipeiTime(ticket.createdAt),
+                        "time": TaipeiTime.string(ticket.createdAt),
                     ], validFor: 7 * 86400)
             } catch {
                 context.logger.error("support e-mail not queued", metadata: ["ticket": "\(ticket.id)", "error_type": "\(type(of: error))"])

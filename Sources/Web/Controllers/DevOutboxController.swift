@@ -21,16 +21,12 @@ struct DevOutboxController: Sendable {
 
     private func page(_ language: Language) -> Response {
         let outbox = OutboxSender(directory: OutboxSender.directory(dataDir: services.config.dataDir), logger: services.logger)
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "zh_Hant_TW")
-        formatter.timeZone = TimeZone(identifier: "Asia/Taipei")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm:ss"
         let messages = outbox.messages(limit: 50).map { name, message -> [String: Any] in
             let seconds = Double(name.split(separator: "-").first ?? "") ?? 0
             return [
                 "channel_label": Strings.text(message.channel == .email ? "outbox_email" : "outbox_sms", language),
                 "to": message.to, "subject": message.subject, "body": message.body,
-                "time": formatter.string(from: Date(timeIntervalSince1970: seconds)),
+                "time": TaipeiTime.string(Int64(seconds), seconds: true),
             ]
         }
         var response = services.pages.render(

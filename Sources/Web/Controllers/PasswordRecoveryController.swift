@@ -108,7 +108,7 @@ struct PasswordRecoveryController: Sendable {
             values["name"] = account.name
             values["password_rule"] = text(recovery.purpose == .activateAccount ? .strongPasswordFormat : .passwordFormat, language)
             if let until = self.recovery.changeBlockedUntil(account) {
-                values["blocked"] = Strings.text("recover_too_soon", language).replacingOccurrences(of: "{time}", with: Self.taipeiTime(until))
+                values["blocked"] = Strings.text("recover_too_soon", language).replacingOccurrences(of: "{time}", with: TaipeiTime.string(until))
             } else if recovery.purpose == .resetPassword && account.status == .disabled {
                 values["disabled"] = true
             } else if recovery.purpose == .activateAccount && account.status == .active {
@@ -363,7 +363,7 @@ struct PasswordRecoveryController: Sendable {
                     try await services.send(
                         .passwordChanged, to: [(.email, email)],
                         values: [
-                            "name": account.name, "account": account.address, "time": Self.taipeiTime(services.clock.now()),
+                            "name": account.name, "account": account.address, "time": TaipeiTime.string(services.clock.now()),
                             "method_zh": Strings.text("recover_method_\(recovery.method.rawValue)", .zhTW),
                             "method_en": Strings.text("recover_method_\(recovery.method.rawValue)", .en),
                             "action_zh": recovery.purpose == .resetPassword ? "重設密碼" : "啟用帳號並設定新密碼",
@@ -393,13 +393,5 @@ struct PasswordRecoveryController: Sendable {
 
     private func text(_ violation: AccountRules.Violation, _ language: Language) -> String {
         language == .zhTW ? violation.text.zh : violation.text.en
-    }
-
-    static func taipeiTime(_ epoch: Int64) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "Asia/Taipei")
-        formatter.dateFormat = "yyyy-MM-dd HH:mm"
-        return formatter.string(from: Date(timeIntervalSince1970: TimeInterval(epoch)))
     }
 }
