@@ -37,10 +37,20 @@ extension SQLStore: DefaultPasswordStore {
         let records = try await registryRecords(schoolCode: schoolCode).filter { record in
             (classNo == nil || record.classNo == classNo) && (nationalID == nil || record.nationalID == nationalID?.uppercased())
         }
-        var pairs: [(Account, RegistryRecord)] = []
-        for record in records {
-            if let account = try await accounts(nationalID: record.nationalID).first { pairs.append((account, record)) }
+        // One query for every account of the school's students (not one per student): the active one per ID first.
+        let accounts = try await read { db in
+            try await db.raw(
+                """
+                SELECT * FROM accounts WHERE national_id IN (
+                    SELECT national_id FROM registry_records WHERE school_code = \(bind: schoolCode))
+                ORDER BY CASE status WHEN 'active' THEN 0 ELSE 1 END, created_at DESC
+                """
+            ).all().map(Self.account(from:))
         }
-        return pairs
+        var byID: [String: Account] = [:]
+        for account in accounts {
+            if let id = account.nationalID, byID[id] == nil { byID[id] = account }
+        }
+        return records.compactMap { record in byID[record.nationalID].map { ($0, record) } }
     }
 }
