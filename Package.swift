@@ -39,6 +39,12 @@ let package = Package(
             pkgConfig: "libargon2",
             providers: [.apt(["libargon2-dev"]), .brew(["argon2"])]
         ),
+        // The standard QR code encoder (libqrencode), for the two-factor binding page.
+        .systemLibrary(
+            name: "CQRencode",
+            pkgConfig: "libqrencode",
+            providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]
+        ),
         // Protocol core: requests, PKCE, tokens, errors, discovery, keys. No HTTP, no SQL.
         .target(
             name: "OIDC",
@@ -50,11 +56,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Education domain: accounts, passwords, records, consents.
+        // Education domain: accounts, passwords, records, consents, two-factor (TOTP, QR codes).
         .target(
             name: "Identity",
             dependencies: [
-                "OIDC", "CArgon2",
+                "OIDC", "CArgon2", "CQRencode",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),
             ],

@@ -14,3 +14,15 @@ need_system_libraries() {
     exit 1
   fi
 }
+
+# The tests also decode QR codes with an independent reader: zbarimg (Debian's zbar-tools).
+need_test_tools() {
+  command -v zbarimg >/dev/null 2>&1 && return 0
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "Installing zbar-tools …" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zbar-tools >/dev/null
+  else
+    echo "The tests need zbarimg. Install it with: sudo apt-get install zbar-tools   (macOS: brew install zbar)" >&2
+    exit 1
+  fi
+}

@@ -216,5 +216,27 @@ enum Migrations {
                 "ALTER TABLE accounts ADD COLUMN self_activation_blocked INTEGER NOT NULL DEFAULT 0",
                 "CREATE INDEX account_events_kind ON account_events (account_id, kind, at)",
             ]),
+        Migration(
+            version: 13, name: "app authorizations, two-factor binding",
+            statements: [
+                // 應用服務授權清單 shows when an app was first authorized; approving more scopes later keeps it.
+                "ALTER TABLE consents ADD COLUMN first_granted_at BIGINT",
+                "UPDATE consents SET first_granted_at = granted_at",
+                // The list's "last used" and 取消授權 look up an account's records and grants per app.
+                "CREATE INDEX app_sign_ins_account_client ON app_sign_ins (account_id, client_id, at)",
+                "CREATE INDEX grants_subject_client ON grants (subject, client_id)",
+                // One authenticator per account. The secret is sealed (AES-GCM, bound to the account id);
+                // `last_step` refuses replays; `attempts`/`attempts_since` count wrong codes in a window.
+                """
+                CREATE TABLE two_factor (
+                    account_id TEXT PRIMARY KEY, sealed_secret TEXT NOT NULL, confirmed_at BIGINT,
+                    enabled INTEGER NOT NULL DEFAULT 0, last_step BIGINT NOT NULL DEFAULT 0,
+                    attempts INTEGER NOT NULL DEFAULT 0, attempts_since BIGINT NOT NULL DEFAULT 0,
+                    created_at BIGINT NOT NULL)
+                """,
+                "CREATE TABLE two_factor_recovery_codes (account_id TEXT NOT NULL, code_hash TEXT NOT NULL, PRIMARY KEY (account_id, code_hash))",
+                "CREATE TABLE sign_in_challenges (id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+                "CREATE INDEX sign_in_challenges_expiry ON sign_in_challenges (expires_at)",
+            ]),
     ]
 }

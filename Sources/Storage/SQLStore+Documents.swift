@@ -7,6 +7,7 @@ import SQLKit
 extension SQLStore {
     enum DocumentTable: String {
         case interactions, registrations, recoveries
+        case signInChallenges = "sign_in_challenges"
     }
 
     func saveDocument(_ value: some Encodable, id: String, expiresAt: Int64, in table: DocumentTable) async throws {
@@ -75,6 +76,23 @@ extension SQLStore: RecoveryStore {
         try await write { db in
             try await db.raw("DELETE FROM recoveries WHERE id = \(bind: id) RETURNING data").first()?
                 .json("data", as: Recovery.self)
+        }
+    }
+}
+
+extension SQLStore: SignInChallengeStore {
+    public func saveChallenge(_ challenge: SignInChallenge) async throws {
+        try await saveDocument(challenge, id: challenge.id, expiresAt: challenge.expiresAt, in: .signInChallenges)
+    }
+
+    public func challenge(id: String) async throws -> SignInChallenge? {
+        try await document(id: id, in: .signInChallenges, as: SignInChallenge.self)
+    }
+
+    public func takeChallenge(id: String) async throws -> SignInChallenge? {
+        try await write { db in
+            try await db.raw("DELETE FROM sign_in_challenges WHERE id = \(bind: id) RETURNING data").first()?
+                .json("data", as: SignInChallenge.self)
         }
     }
 }

@@ -234,14 +234,18 @@ extension SQLStore: LoginRecordStore {
         }
     }
 
-    public func recordAppSignIn(_ signIn: AppSignIn) async throws {
-        try await write { db in
-            try await db.raw(
-                """
-                INSERT INTO app_sign_ins (account_id, client_id, at, ip, user_agent)
-                VALUES (\(bind: signIn.accountID), \(bind: signIn.clientID), \(bind: signIn.at), \(bind: signIn.ip), \(bind: signIn.userAgent))
-                """
-            ).run()
+    public func recordAppSignIns(_ signIns: [AppSignIn]) async throws {
+        guard !signIns.isEmpty else { return }
+        try await transaction { db in
+            for signIn in signIns {
+                try await db.raw(
+                    """
+                    INSERT INTO app_sign_ins (account_id, client_id, at, ip, user_agent)
+                    VALUES (\(bind: signIn.accountID), \(bind: signIn.clientID), \(bind: signIn.at), \(bind: signIn.ip),
+                            \(bind: signIn.userAgent))
+                    """
+                ).run()
+            }
         }
     }
 
@@ -273,12 +277,62 @@ extension SQLStore: ConsentStore {
         try await write { db in
             try await db.raw(
                 """
-                INSERT INTO consents (account_id, client_id, scopes, granted_at)
-                VALUES (\(bind: accountID), \(bind: clientID), \(bind: text), \(bind: at))
+                INSERT INTO consents (account_id, client_id, scopes, granted_at, first_granted_at)
+                VALUES (\(bind: accountID), \(bind: clientID), \(bind: text), \(bind: at), \(bind: at))
                 ON CONFLICT (account_id, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at
                 """
             ).run()
         }
+    }
+}
+
+extension SQLStore {
+    public func consents(accountID: String) async throws -> [Consent] {
+        try await read { db in
+            try await db.raw(
+                """
+                SELECT c.client_id, c.scopes, COALESCE(c.first_granted_at, c.granted_at) AS first_granted_at,
+                       (SELECT MAX(s.at) FROM app_sign_ins s WHERE s.account_id = c.account_id AND s.client_id = c.client_id) AS last_used_at
+                FROM consents c WHERE c.account_id = \(bind: accountID)
+                """
+            ).all().map { row in
+                Consent(
+                    clientID: try row.string("client_id"), scopes: Set(Scope.parse(try row.string("scopes"))),
+                    firstGrantedAt: try row.int64("first_granted_at"), lastUsedAt: try row.optionalInt64("last_used_at"))
+            }.sorted { ($0.lastUsedAt ?? $0.firstGrantedAt) > ($1.lastUsedAt ?? $1.firstGrantedAt) }
+        }
+    }
+
+    public func revokeConsents(accountID: String, clientIDs: [String], at: Int64) async throws -> [String] {
+        guard !clientIDs.isEmpty else { return [] }
+        let (removed, grants) = try await transaction { db in
+            var removed: [String] = []
+            var grants: [String] = []
+            for clientID in Set(clientIDs) {
+                if try await db.raw(
+                    "DELETE FROM consents WHERE account_id = \(bind: accountID) AND client_id = \(bind: clientID) RETURNING client_id"
+                ).first() != nil {
+                    removed.append(clientID)
+                }
+                // Revoked even without a consent row: the student asked that this app lose access.
+                let revoked = try await db.raw(
+                    """
+                    UPDATE grants SET revoked_at = \(bind: at)
+                    WHERE subject = \(bind: accountID) AND client_id = \(bind: clientID) AND revoked_at IS NULL RETURNING id
+                    """
+                ).all().map { try $0.string("id") }
+                try await db.raw(
+                    """
+                    DELETE FROM refresh_tokens WHERE grant_id IN
+                        (SELECT id FROM grants WHERE subject = \(bind: accountID) AND client_id = \(bind: clientID))
+                    """
+                ).run()
+                grants += revoked
+            }
+            return (removed, grants)
+        }
+        for id in grants { grantCache.remove(id) }
+        return removed
     }
 }
 

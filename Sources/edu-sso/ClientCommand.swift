@@ -6,7 +6,7 @@ import Storage
 struct ClientCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client", abstract: "Register and inspect relying parties (apps).",
-        subcommands: [Add.self, List.self, Show.self, Remove.self])
+        subcommands: [Add.self, List.self, Show.self, Listing.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register an app. A generated secret is shown once.")
@@ -127,9 +127,72 @@ struct ClientCommand: AsyncParsableCommand {
             try await withStore(options) { _, store in
                 guard var client = try await store.client(id: id) else { throw ValidationError("No client '\(id)'.") }
                 client.secretHash = client.secretHash.map { _ in "(hashed)" }
+                if let logo = client.listing?.logo { client.listing?.logo = "(\(logo.count) base64 characters)" }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(client), as: UTF8.self))
+            }
+        }
+    }
+
+    struct Listing: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show an app in the 介接應用服務 portal students see after signing in (or take it off).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Client id.") var id: String
+        @Option(help: "One line about what the app is for.") var description: String?
+        @Option(help: "The heading it is listed under, e.g. 學習資源.") var category: String?
+        @Option(help: "Where students go to use the app (https, or http on loopback for development).") var url: String?
+        @Option(name: .customLong("logo-file"), help: "Logo: a PNG, JPEG or WebP file of at most 64 KiB.") var logoFile: String?
+        @Flag(help: "Take the app off the portal (its details are kept).") var unlist = false
+
+        static let maxLogoBytes = 64 * 1024
+
+        func validate() throws {
+            if let description, description.isEmpty || description.count > 120 {
+                throw ValidationError("--description must be 1–120 characters.")
+            }
+            if let category, category.isEmpty || category.count > 30 { throw ValidationError("--category must be 1–30 characters.") }
+            if let url {
+                guard let parsed = URL(string: url), let host = parsed.host, !host.isEmpty,
+                    parsed.scheme == "https" || (parsed.scheme == "http" && ["127.0.0.1", "localhost", "::1"].contains(host))
+                else { throw ValidationError("--url must be an https URL (http only on loopback).") }
+            }
+        }
+
+        /// The image type of `data` from its first bytes; nil for anything else (SVG is refused: it can hold script).
+        static func imageType(_ data: Data) -> String? {
+            let bytes = Array(data.prefix(12))
+            if bytes.starts(with: [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) { return "image/png" }
+            if bytes.starts(with: [0xFF, 0xD8, 0xFF]) { return "image/jpeg" }
+            if bytes.count == 12, bytes.starts(with: Array("RIFF".utf8)), Array(bytes[8..<12]) == Array("WEBP".utf8) {
+                return "image/webp"
+            }
+            return nil
+        }
+
+        func run() async throws {
+            var logo: (String, String)?
+            if let logoFile {
+                let data = try Data(contentsOf: URL(fileURLWithPath: logoFile))
+                guard data.count <= Self.maxLogoBytes else { throw ValidationError("The logo is larger than 64 KiB.") }
+                guard let type = Self.imageType(data) else { throw ValidationError("The logo must be a PNG, JPEG or WebP file.") }
+                logo = (data.base64EncodedString(), type)
+            }
+            try await withStore(options) { _, store in
+                guard var client = try await store.client(id: id) else { throw ValidationError("No client '\(id)'.") }
+                var listing = client.listing ?? Client.Listing(listed: false, description: "", category: "", url: "")
+                if let description { listing.description = description }
+                if let category { listing.category = category }
+                if let url { listing.url = url }
+                if let logo { (listing.logo, listing.logoType) = (logo.0, logo.1) }
+                listing.listed = !unlist
+                if listing.listed && (listing.description.isEmpty || listing.category.isEmpty || listing.url.isEmpty) {
+                    throw ValidationError("A listed app needs --description, --category and --url.")
+                }
+                client.listing = listing
+                try await store.saveClient(client)
+                print(listing.listed ? "Listed \(id) under \(listing.category)." : "\(id) is not listed.")
             }
         }
     }

@@ -44,6 +44,17 @@ public struct LoginAttempt: Sendable, Codable, Equatable {
         case throttled
         case locked
         case disabled
+        /// A wrong two-factor or recovery code.
+        case wrongCode = "wrong_code"
+        /// A two-factor code from a step already used.
+        case replayed
+    }
+
+    /// How the attempt authenticated (the IP login records show it).
+    public enum Method {
+        public static let password = "password"
+        public static let totp = "totp"
+        public static let recoveryCode = "recovery_code"
     }
 
     public var username: String
@@ -91,14 +102,38 @@ public protocol LoginRecordStore: Sendable {
     /// Times of failed attempts from an address since `since`, newest first; successes do not reset them.
     func recentFailures(ip: String, since: Int64) async throws -> [Int64]
     func attempts(accountID: String, limit: Int) async throws -> [LoginAttempt]
-    func recordAppSignIn(_ signIn: AppSignIn) async throws
+    /// Writes a batch in one transaction (the batched record writer calls this, off the request path).
+    func recordAppSignIns(_ signIns: [AppSignIn]) async throws
     func appSignIns(accountID: String, limit: Int) async throws -> [AppSignIn]
+}
+
+/// An app the student has authorized (應用服務授權清單).
+public struct Consent: Sendable, Equatable {
+    public var clientID: String
+    public var scopes: Set<String>
+    /// When the student first authorized the app (later approvals of more scopes keep it).
+    public var firstGrantedAt: Int64
+    /// The student's latest sign-in to the app, while the app login records still hold one.
+    public var lastUsedAt: Int64?
+
+    public init(clientID: String, scopes: Set<String>, firstGrantedAt: Int64, lastUsedAt: Int64?) {
+        self.clientID = clientID
+        self.scopes = scopes
+        self.firstGrantedAt = firstGrantedAt
+        self.lastUsedAt = lastUsedAt
+    }
 }
 
 /// The scopes an account has approved for an app.
 public protocol ConsentStore: Sendable {
     func consentedScopes(accountID: String, clientID: String) async throws -> Set<String>
     func saveConsent(accountID: String, clientID: String, scopes: Set<String>, at: Int64) async throws
+    /// Every app the account has authorized, the most recently used first.
+    func consents(accountID: String) async throws -> [Consent]
+    /// 取消授權: removes the consents for `clientIDs` and, in the same transaction, revokes every live grant the
+    /// account has with those apps (their refresh tokens are deleted; their access tokens stop working because
+    /// their grant is revoked). Returns the apps whose consent was removed.
+    func revokeConsents(accountID: String, clientIDs: [String], at: Int64) async throws -> [String]
 }
 
 /// Something that happened to an account besides a sign-in: the account records show these.

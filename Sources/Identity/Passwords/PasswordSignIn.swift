@@ -47,7 +47,7 @@ public struct PasswordSignIn: Sendable {
         func record(_ outcome: LoginAttempt.Outcome) async throws {
             try await records.recordAttempt(
                 LoginAttempt(
-                    username: String(username.prefix(64)), accountID: account?.id, at: now, ip: ip, method: "password",
+                    username: String(username.prefix(64)), accountID: account?.id, at: now, ip: ip, method: LoginAttempt.Method.password,
                     outcome: outcome, userAgent: String(userAgent.prefix(256))))
         }
 

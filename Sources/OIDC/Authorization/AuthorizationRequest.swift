@@ -20,6 +20,11 @@ public struct AuthorizationRequest: Sendable, Codable, Equatable {
     public var nonce: String?
     public var codeChallenge: String?
     public var prompts: Set<Prompt>
+
+    /// The app accepts only a two-factor sign-in: it asked for `acr_values` "2" and not for "1".
+    public var requiresSecondFactor: Bool {
+        acrValues.contains(DiscoveryDocument.ACR.twoFactor) && !acrValues.contains(DiscoveryDocument.ACR.password)
+    }
     public var maxAge: Int64?
     public var loginHint: String?
     public var uiLocales: [String]

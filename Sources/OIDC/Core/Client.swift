@@ -42,6 +42,8 @@ public struct Client: Sendable, Codable, Equatable {
     /// Back-channel logout receiver, if the app registered one.
     public var backchannelLogoutURI: String?
     public var createdAt: Int64
+    /// How the app appears in the 介接應用服務 portal; nil (or `listed` false) keeps it off the portal.
+    public var listing: Listing?
     /// Stored optional so that registrations made before the setting existed still decode (as `.keyed`).
     private var guid: GUIDFormat?
     private var introspection: Bool?
@@ -82,6 +84,29 @@ public struct Client: Sendable, Codable, Equatable {
         self.createdAt = createdAt
         self.guid = guidFormat
         self.introspection = introspectsAllTokens
+    }
+
+    /// An app's entry in the 介接應用服務 portal that students see after signing in.
+    public struct Listing: Sendable, Codable, Equatable {
+        public var listed: Bool
+        /// One line about what the app is for.
+        public var description: String
+        /// A heading the portal groups apps under (e.g. 學習資源, 校務行政).
+        public var category: String
+        /// Where the student goes to use the app (https).
+        public var url: String
+        /// The logo as PNG, JPEG or WebP bytes in base64, served by EduSSO itself (no third-party image requests).
+        public var logo: String?
+        public var logoType: String?
+
+        public init(listed: Bool, description: String, category: String, url: String, logo: String? = nil, logoType: String? = nil) {
+            self.listed = listed
+            self.description = description
+            self.category = category
+            self.url = url
+            self.logo = logo
+            self.logoType = logoType
+        }
     }
 
     /// PKCE is mandatory for public clients and for clients registered with require-PKCE; legacy confidential

@@ -38,6 +38,11 @@ public struct RequestParameters: Sendable, Equatable {
         pairs.first { $0.name == name }.map(\.value).flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// Every non-empty value of `name`, in order (a list of checkboxes).
+    public func all(_ name: String) -> [String] {
+        pairs.filter { $0.name == name && !$0.value.isEmpty }.map(\.value)
+    }
+
     /// The names that appear more than once.
     public var repeatedNames: [String] {
         var counts: [String: Int] = [:]

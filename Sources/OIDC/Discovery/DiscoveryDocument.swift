@@ -16,11 +16,24 @@ public enum DiscoveryDocument {
     /// long before they sign.
     public static let jwksCacheSeconds: Int64 = 300
 
-    /// Authentication context classes EduSSO reports in `acr`: "1" is a password sign-in (single factor).
-    /// Two-factor sign-in will add "2".
+    /// Authentication context classes EduSSO reports in `acr`: "1" is a password sign-in (single factor), "2" a
+    /// password plus a code from the student's authenticator (two factors). An app that asks for
+    /// `acr_values=2` (without "1") gets only two-factor sign-ins.
     public enum ACR {
         public static let password = "1"
-        public static let supported = [password]
+        public static let twoFactor = "2"
+        public static let supported = [password, twoFactor]
+
+        /// The class a sign-in with these methods reaches.
+        public static func of(amr: [String]) -> String {
+            amr.contains(AMR.otp) ? twoFactor : password
+        }
+    }
+
+    /// Authentication method references (RFC 8176) EduSSO reports in `amr`.
+    public enum AMR {
+        public static let password = "pwd"
+        public static let otp = "otp"
     }
 
     public static func build(issuer: String, uiLocales: [String] = ["zh-TW", "en"]) -> [String: JSONValue] {

@@ -55,6 +55,8 @@ public struct AppConfig: Sendable {
     /// How long hot rows (accounts, apps, grants, revoked token ids) may be served from memory, in milliseconds.
     /// Changes made through this server apply at once; changes by other nodes or the CLI within this time.
     public var readCacheMs = 1000
+    /// App login records are written in batches this often; a crash loses at most this window's records.
+    public var recordBatchMs = 1000
     /// Makes every captcha this fixed 3-digit code, for tests and development only. The server logs a loud
     /// warning while it is set, and refuses it when the issuer is https.
     public var captchaTestCode: String?
@@ -166,6 +168,7 @@ public struct AppConfig: Sendable {
         passwordMemoryKiB = try reader.int("password_memory_kib", passwordMemoryKiB)
         passwordIterations = try reader.int("password_iterations", passwordIterations)
         readCacheMs = try reader.int("read_cache_ms", readCacheMs)
+        recordBatchMs = try reader.int("record_batch_ms", recordBatchMs)
         captchaTestCode = reader.optionalString("captcha_test_code")
         smtpHost = reader.optionalString("smtp_host")
         smtpPort = try reader.int("smtp_port", smtpPort)
@@ -231,6 +234,9 @@ public struct AppConfig: Sendable {
             guard development, !usesHTTPS else {
                 throw ConfigError("captcha_test_code is for tests and development mode only; it is refused otherwise.")
             }
+        }
+        if recordBatchMs < 10 || recordBatchMs > 60_000 {
+            throw ConfigError("record_batch_ms must be between 10 and 60000.")
         }
         if readCacheMs < 0 || readCacheMs > 60_000 {
             throw ConfigError("read_cache_ms must be between 0 and 60000.")

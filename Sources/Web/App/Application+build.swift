@@ -69,6 +69,10 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
     RecoveryController(services: services).addRoutes(to: router)
     PasswordRecoveryController(services: services).addRoutes(to: router)
     ContactController(services: services).addRoutes(to: router)
+    SecurityRecordsController(services: services).addRoutes(to: router)
+    TwoFactorController(services: services).addRoutes(to: router)
+    TwoFactorSignInController(services: services).addRoutes(to: router)
+    PortalController(services: services).addRoutes(to: router)
     if let demo {
         DemoController(services: services, seed: demo).addRoutes(to: router)
         DevOutboxController(services: services).addRoutes(to: router)
@@ -78,9 +82,11 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(config.connectionIdleTimeoutSeconds))),
         configuration: .init(address: .hostname(config.host, port: config.port)),
+        // Graceful shutdown runs in reverse order: the HTTP server stops first, then the record writer flushes,
+        // the dispatcher and housekeeping stop, and the database closes last.
         services: [
-            MaintenanceService(services: services), MessageDispatchService(dispatcher: services.dispatcher),
-            StoreShutdownService(store: store),
+            StoreShutdownService(store: store), MaintenanceService(services: services),
+            MessageDispatchService(dispatcher: services.dispatcher), AppSignInRecorderService(recorder: services.appSignIns),
         ],
         logger: logger)
     return BuiltApplication(application: application, services: services, demo: demo)
@@ -128,5 +134,16 @@ struct StoreShutdownService: Service {
     func run() async throws {
         try? await gracefulShutdown()
         try await store.shutdown()
+    }
+}
+
+/// Writes app login records in batches while the server runs, and what is left when it stops.
+struct AppSignInRecorderService: Service {
+    let recorder: AppSignInRecorder
+
+    func run() async throws {
+        await recorder.run(
+            pause: { window in try? await cancelWhenGracefulShutdown { try await Task.sleep(for: window) } },
+            until: { Task.isShuttingDownGracefully })
     }
 }

@@ -51,12 +51,15 @@ public struct DemoSeed: Codable, Sendable {
         let demoStudent = demoStudentRecord(seed: registrySeed)
         let now = clock.now()
         if try await store.client(id: seed.clientID) == nil {
-            try await store.saveClient(
-                Client(
-                    id: seed.clientID, name: "EduSSO 示範應用服務", secretHash: Secrets.hash(seed.clientSecret),
-                    redirectURIs: [config.issuer + "/demo/callback"], postLogoutRedirectURIs: [config.issuer + "/demo"],
-                    allowedScopes: Scope.defaultAllowed, kind: .confidential, authMethod: .clientSecretBasic,
-                    requirePKCE: true, skipConsent: false, createdAt: now))
+            var client = Client(
+                id: seed.clientID, name: "EduSSO 示範應用服務", secretHash: Secrets.hash(seed.clientSecret),
+                redirectURIs: [config.issuer + "/demo/callback"], postLogoutRedirectURIs: [config.issuer + "/demo"],
+                allowedScopes: Scope.defaultAllowed, kind: .confidential, authMethod: .clientSecretBasic,
+                requirePKCE: true, skipConsent: false, createdAt: now)
+            // Listed in the 介接應用服務 portal, so that a newcomer sees the portal filled in.
+            client.listing = Client.Listing(
+                listed: true, description: "示範如何以教育雲端帳號登入的應用服務", category: "示範", url: config.issuer + "/demo")
+            try await store.saveClient(client)
         }
         if try await store.account(username: seed.username) == nil {
             try await store.insertAccount(

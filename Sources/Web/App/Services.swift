@@ -32,6 +32,9 @@ public final class Services: Sendable {
     public let senders: MessageSenders
     let messageTemplates: MessageTemplates
     public let verificationCodes: VerificationCodes
+    public let twoFactor: TwoFactor
+    /// App login records go through this batched writer, never straight to the database from a request.
+    public let appSignIns: AppSignInRecorder
     public let clock: Clock
     public let logger: Logger
     let pages: Pages
@@ -85,6 +88,16 @@ public final class Services: Sendable {
         self.notifier = dispatcher
         let codeKey = try ServerSecret.load("code-secret", directory: config.keysDir)
         self.verificationCodes = VerificationCodes(store: store, clock: clock, key: codeKey)
+        self.twoFactor = TwoFactor(
+            store: store, records: store, clock: clock,
+            secret: try ServerSecret.load("totp-secret", directory: config.keysDir), hashKey: codeKey)
+        self.appSignIns = AppSignInRecorder(
+            store: store, window: .milliseconds(config.recordBatchMs),
+            onError: { error, waiting, dropped in
+                logger.error(
+                    "app login records not written yet; kept for the next batch",
+                    metadata: ["error_type": "\(type(of: error))", "waiting": "\(waiting)", "dropped": "\(dropped)"])
+            })
         self.accountRecovery = AccountRecovery(
             accounts: store, lookup: store, registry: store, events: store, defaults: store, hasher: passwordHasher,
             clock: clock, key: codeKey)
@@ -106,6 +119,14 @@ public final class Services: Sendable {
 }
 
 extension Services {
+    /// The signed-in, active account and its session, if any.
+    func signedIn(_ request: Request) async throws -> (Account, BrowserSession)? {
+        guard let session = try await browser.session(request),
+            let account = try await store.account(id: session.accountID), account.status == .active
+        else { return nil }
+        return (account, session)
+    }
+
     /// The body of a form post whose CSRF token matches this browser. A mismatch throws `InvalidCSRFToken`, which
     /// `ErrorPageMiddleware` turns into the 403 page in the user's language.
     func verifiedForm(_ request: Request) async throws -> RequestParameters {
@@ -173,7 +194,7 @@ extension Services {
 /// Server-side secrets kept with the signing keys in `keys/` (mode 0600), generated on first run: `cookie-secret`
 /// binds CSRF tokens to a browser, `guid-secret` keys the `guid` claim, `refresh-secret` derives refresh-token
 /// successors, `message-secret` seals queued messages, `code-secret` keys the hashes of verification codes and
-/// default passwords. Nodes that share the folder share the secrets; the first node to create one wins, and every other
+/// default passwords and two-factor recovery codes, `totp-secret` seals two-factor secrets. Nodes that share the folder share the secrets; the first node to create one wins, and every other
 /// node reads what it wrote (creation is exclusive, never an overwrite).
 public enum ServerSecret {
     public static func load(_ name: String, directory: String) throws -> Data {

@@ -27,10 +27,7 @@ struct AccountPagesController: Sendable {
 
     /// The signed-in, active account, if any.
     private func signedInAccount(_ request: Request) async throws -> Account? {
-        guard let session = try await services.browser.session(request),
-            let account = try await services.store.account(id: session.accountID), account.status == .active
-        else { return nil }
-        return account
+        try await services.signedIn(request)?.0
     }
 
     private func csrf(_ request: Request) -> (String, Cookie?) {
@@ -188,15 +185,14 @@ struct AccountPagesController: Sendable {
 
     func profile(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
-        guard let session = try await services.browser.session(request),
-            let account = try await services.store.account(id: session.accountID), account.status == .active
-        else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
-        let apps = try await services.store.allClients().map(\.name).sorted()
+        guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
+        let portal = try await PortalController.listedApps(services, accountID: account.id)
         let (browserID, newCookie) = services.browser.browserID(request)
         var values: [String: Any] = [
             "account": account.address, "name": account.name,
             "national_id": account.nationalID.map(NationalID.masked) ?? "",
-            "email": account.email ?? "", "mobile": account.mobile ?? "", "apps": apps,
+            "email": account.email ?? "", "mobile": account.mobile ?? "", "portal": portal,
+            "has_portal": !portal.isEmpty,
             "csrf": services.browser.csrfToken(browserID: browserID), "switch_url": "/profile?lang=\(lang.other.rawValue)",
         ]
         if let school = account.school {

@@ -13,6 +13,7 @@ struct AuthorizationFlow: Sendable {
     /// Whether the current session can satisfy `request` without signing in again.
     func sessionSuffices(_ session: BrowserSession?, for request: AuthorizationRequest) -> BrowserSession? {
         guard let session else { return nil }
+        if request.requiresSecondFactor && !session.amr.contains(DiscoveryDocument.AMR.otp) { return nil }
         if request.prompts.contains(.login) || request.prompts.contains(.selectAccount) { return nil }
         if let maxAge = request.maxAge, services.clock.now() - session.authTime > maxAge { return nil }
         if let hinted = request.idTokenHintSubject, hinted != session.accountID { return nil }
@@ -33,7 +34,7 @@ struct AuthorizationFlow: Sendable {
         language: Language
     ) async throws -> Response {
         let code = try await services.tokens.issueCode(for: request, authentication: authentication)
-        try await services.store.recordAppSignIn(
+        await services.appSignIns.record(
             AppSignIn(
                 accountID: authentication.subject, clientID: request.clientID, at: services.clock.now(),
                 ip: context.clientIP, userAgent: String(userAgent.prefix(256))))
@@ -41,6 +42,28 @@ struct AuthorizationFlow: Sendable {
         if let state = request.state { pairs.append(("state", state)) }
         pairs.append(("iss", services.config.issuer))
         return respond(pairs, to: request.redirectURI, mode: request.responseMode, language: language)
+    }
+
+    /// After sign-in within an interaction: ask for consent if needed (POST-redirect-GET to the consent page),
+    /// otherwise finish.
+    func proceed(_ interaction: Interaction, request: Request, context: AppContext, language: Language) async throws
+        -> Response
+    {
+        guard let authentication = interaction.authentication,
+            let client = try await services.store.client(id: interaction.request.clientID)
+        else {
+            return services.pages.error(
+                "error_session_expired", language: language, status: .badRequest, requestID: context.requestID)
+        }
+        let missing = try await scopesNeedingConsent(interaction.request, client: client, accountID: authentication.subject)
+        if missing.isEmpty {
+            try await services.store.deleteInteraction(id: interaction.id)
+            return try await complete(
+                interaction.request, authentication: authentication, context: context,
+                userAgent: request.headers[.userAgent] ?? "", language: language)
+        }
+        try await services.store.saveInteraction(interaction)
+        return Responses.redirect("/interaction/\(interaction.id)?lang=\(language.rawValue)")
     }
 
     func redirectError(_ error: OAuthError, _ redirect: AuthorizationFailure.Redirect, language: Language) -> Response {

@@ -47,7 +47,8 @@ struct AuthorizeController: Sendable {
             return try await handOff(authorization, authentication: nil, request: request)
         }
         let authentication = Authentication(
-            subject: account.id, authTime: session.authTime, amr: session.amr, acr: DiscoveryDocument.ACR.password, sessionID: session.id)
+            subject: account.id, authTime: session.authTime, amr: session.amr, acr: DiscoveryDocument.ACR.of(amr: session.amr),
+            sessionID: session.id)
         let missing = try await flow.scopesNeedingConsent(authorization, client: client, accountID: account.id)
         if !missing.isEmpty {
             if noPrompt {

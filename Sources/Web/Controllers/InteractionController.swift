@@ -15,6 +15,7 @@ struct InteractionController: Sendable {
         router.get("/interaction/:id") { request, context in try await show(request, context) }
         router.post("/interaction/:id/login") { request, context in try await login(request, context) }
         router.post("/interaction/:id/consent") { request, context in try await consent(request, context) }
+        router.post("/interaction/:id/cancel") { request, context in try await cancel(request, context) }
     }
 
     private func language(_ request: Request, _ interaction: Interaction?) -> Language {
@@ -42,6 +43,10 @@ struct InteractionController: Sendable {
         guard let interaction = try await load(request, context) else { return expired(request, context) }
         let lang = language(request, interaction)
         if let authentication = interaction.authentication {
+            // Back from the code step of a two-factor sign-in, an interaction may need no consent at all.
+            guard let client = try await services.store.client(id: interaction.request.clientID),
+                try await !flow.scopesNeedingConsent(interaction.request, client: client, accountID: authentication.subject).isEmpty
+            else { return try await flow.proceed(interaction, request: request, context: context, language: lang) }
             return try await consentPage(interaction, authentication: authentication, request: request, context: context, language: lang)
         }
         return try await SignInForm(services: services).render(
@@ -52,7 +57,8 @@ struct InteractionController: Sendable {
         SignInForm.Target(
             action: "/interaction/\(interaction.id)/login?lang=\(language.rawValue)",
             switchURL: "/interaction/\(interaction.id)?lang=\(language.other.rawValue)",
-            clientName: try await services.store.client(id: interaction.request.clientID)?.name)
+            clientName: try await services.store.client(id: interaction.request.clientID)?.name,
+            interactionID: interaction.id, requireSecondFactor: interaction.request.requiresSecondFactor)
     }
 
     private func consentPage(
@@ -92,31 +98,35 @@ struct InteractionController: Sendable {
         case .page(let response):
             return response
         case .signedIn(let account, let session, let cookie):
-            var updated = interaction
-            updated.authentication = Authentication(
-                subject: account.id, authTime: session.authTime, amr: session.amr, acr: DiscoveryDocument.ACR.password, sessionID: session.id)
-            var response = try await proceed(updated, request: request, context: context, language: lang)
+            var response: Response
+            if interaction.request.requiresSecondFactor && !session.amr.contains(DiscoveryDocument.AMR.otp) {
+                // The app accepts only two-factor sign-ins and this account has no authenticator bound.
+                response = try await services.formPage(
+                    "second_factor_required",
+                    ["cancel_action": "/interaction/\(interaction.id)/cancel?lang=\(lang.rawValue)",
+                     "client_name": target.clientName ?? ""],
+                    request: request, language: lang, title: Strings.text("tfa_required_title", lang),
+                    switchURL: "/interaction/\(interaction.id)?lang=\(lang.other.rawValue)", status: .forbidden)
+            } else {
+                var updated = interaction
+                updated.authentication = Authentication(
+                    subject: account.id, authTime: session.authTime, amr: session.amr,
+                    acr: DiscoveryDocument.ACR.of(amr: session.amr), sessionID: session.id)
+                response = try await flow.proceed(updated, request: request, context: context, language: lang)
+            }
             response.setCookie(cookie)
             return response
         }
     }
 
-    /// After sign-in: ask for consent if needed (POST-redirect-GET to the consent page), otherwise finish.
-    private func proceed(_ interaction: Interaction, request: Request, context: AppContext, language: Language) async throws
-        -> Response
-    {
-        guard let authentication = interaction.authentication,
-            let client = try await services.store.client(id: interaction.request.clientID)
-        else { return expired(request, context) }
-        let missing = try await flow.scopesNeedingConsent(interaction.request, client: client, accountID: authentication.subject)
-        if missing.isEmpty {
-            try await services.store.deleteInteraction(id: interaction.id)
-            return try await flow.complete(
-                interaction.request, authentication: authentication, context: context,
-                userAgent: request.headers[.userAgent] ?? "", language: language)
-        }
-        try await services.store.saveInteraction(interaction)
-        return Responses.redirect("/interaction/\(interaction.id)?lang=\(language.rawValue)")
+    /// 返回應用服務 from the page that says the app needs two-factor sign-in: the app learns why.
+    func cancel(_ request: Request, _ context: AppContext) async throws -> Response {
+        guard let interaction = try await load(request, context) else { return expired(request, context) }
+        _ = try await services.verifiedForm(request)
+        try await services.store.deleteInteraction(id: interaction.id)
+        return flow.redirectError(
+            .init(.unmetAuthenticationRequirements, "The app requires two-factor sign-in, which this account has not set up."),
+            for: interaction.request, language: language(request, interaction))
     }
 
     func consent(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -17,6 +17,10 @@ struct SignInForm: Sendable {
         var action: String
         var switchURL: String
         var clientName: String?
+        /// The authorization this sign-in is for, if any (the code step of a two-factor sign-in continues it).
+        var interactionID: String? = nil
+        /// The app accepts only two-factor sign-ins: a bound authenticator is asked for even when not turned on.
+        var requireSecondFactor = false
     }
 
     enum Result {
@@ -75,8 +79,19 @@ struct SignInForm: Sendable {
             username: username, password: password, ip: context.clientIP, userAgent: userAgent)
         {
         case .success(let account):
+            if let binding = try await services.twoFactor.binding(accountID: account.id), binding.isConfirmed,
+                binding.enabled || target.requireSecondFactor
+            {
+                // No session yet: only the code step, bound to this browser, can make one.
+                let now = services.clock.now()
+                let challenge = SignInChallenge(
+                    id: Secrets.randomToken(), browserHash: browserHash, accountID: account.id,
+                    interactionID: target.interactionID, passwordAt: now, expiresAt: now + TwoFactor.challengeLifetime)
+                try await services.store.saveChallenge(challenge)
+                return .page(Responses.redirect("/login/2fa/\(challenge.id)?lang=\(language.rawValue)"))
+            }
             let (session, cookie) = try await services.browser.startSession(
-                accountID: account.id, amr: ["pwd"], ip: context.clientIP, userAgent: userAgent)
+                accountID: account.id, amr: [DiscoveryDocument.AMR.password], ip: context.clientIP, userAgent: userAgent)
             return .signedIn(account, session, cookie)
         case .badCredentials:
             services.countFailure("login", context)

@@ -117,6 +117,144 @@ enum Strings {
         "profile_mobile": ("行動電話", "Mobile"),
         "profile_not_set": ("尚未設定", "Not set"),
         "profile_apps": ("介接應用服務", "Connected apps"),
+        "next": ("下一步", "Next"),
+        "cancel": ("取消", "Cancel"),
+        "submit": ("送出", "Submit"),
+        // 應用服務授權清單 (manual 捌.1)
+        "apps_title": ("應用服務授權清單", "App authorizations"),
+        "apps_intro": (
+            "以下是您曾授權取得您資料的應用服務。勾選後按「取消授權」，該應用服務將無法再取得您的資料，下次登入時會再次詢問您。",
+            "These apps may read your data. Select apps and choose Revoke: they lose access at once, and will ask again the next time you sign in to them."
+        ),
+        "apps_scopes": ("授權範圍", "Access"),
+        "apps_first_granted": ("首次授權時間", "First authorized"),
+        "apps_last_used": ("最近使用時間", "Last used"),
+        "apps_never_used": ("無紀錄", "No record"),
+        "apps_none": ("您尚未授權任何應用服務。", "You have not authorized any app."),
+        "apps_none_selected": ("請勾選要取消授權的應用服務。", "Select the apps to revoke."),
+        "apps_revoke": ("取消授權", "Revoke"),
+        "apps_revoke_question": ("確定要取消以下 {count} 個應用服務的授權嗎？", "Revoke access for these {count} apps?"),
+        "apps_revoke_confirm": ("確定取消授權", "Revoke access"),
+        "apps_revoked": ("取消授權成功", "Access revoked"),
+        "apps_revoked_text": (
+            "這些應用服務已無法再使用您的授權，原有的登入憑證也已失效。",
+            "These apps can no longer use your authorization, and the tokens they held no longer work."
+        ),
+        // 應用服務登入紀錄 (manual 捌.2) and IP登入紀錄 (manual 玖)
+        "records_apps_title": ("應用服務登入紀錄", "App sign-in records"),
+        "records_apps_delay": (
+            "登入紀錄需要同步處理，剛完成的登入可能要稍候數秒才會出現。",
+            "Records are written in batches: a sign-in you just made may take a few seconds to appear."
+        ),
+        "records_ip_title": ("IP登入紀錄", "Sign-in records by IP"),
+        "records_ip_intro": (
+            "以下是登入教育雲端帳號的紀錄，包括失敗的嘗試。若有您不認得的紀錄，請立即變更密碼。",
+            "These are the sign-ins to your account, failed attempts included. If you do not recognise one, change your password at once."
+        ),
+        "records_count": ("顯示筆數", "Records to show"),
+        "records_app": ("應用服務", "App"),
+        "records_time": ("時間（臺北）", "Time (Taipei)"),
+        "records_method": ("登入方式", "Method"),
+        "records_outcome": ("結果", "Outcome"),
+        "records_device": ("裝置", "Device"),
+        "records_none": ("目前沒有紀錄。", "No records yet."),
+        "method_password": ("密碼", "Password"),
+        "method_totp": ("雙因子驗證碼", "Two-factor code"),
+        "method_recovery_code": ("備用救援碼", "Recovery code"),
+        "outcome_success": ("成功", "Success"),
+        "outcome_bad_credentials": ("帳號或密碼錯誤", "Wrong password"),
+        "outcome_throttled": ("嘗試過於頻繁", "Too many attempts"),
+        "outcome_locked": ("帳號暫時鎖定", "Account locked"),
+        "outcome_disabled": ("帳號已停用", "Account disabled"),
+        "outcome_wrong_code": ("驗證碼錯誤", "Wrong code"),
+        "outcome_replayed": ("驗證碼重複使用", "Code reused"),
+        // 雙因子認證綁定 (manual 壹拾)
+        "tfa_title": ("雙因子認證綁定", "Two-factor authentication"),
+        "tfa_intro": (
+            "綁定手機上的驗證器 App 後，登入時除了密碼，還需要輸入 App 顯示的 6 位數驗證碼，即使密碼外洩，他人也無法登入。",
+            "Bind an authenticator app on your phone: signing in then needs the 6-digit code it shows as well as your password, so a leaked password alone is not enough."
+        ),
+        "tfa_step_prepare": ("步驟 1：準備裝置", "Step 1: prepare your device"),
+        "tfa_step_apps": ("步驟 2：下載驗證器 App", "Step 2: install an authenticator app"),
+        "tfa_step_howto": ("步驟 3：操作說明", "Step 3: how to add the account"),
+        "tfa_step_bind": ("步驟 4：掃描 QR Code 並綁定", "Step 4: scan the QR code and bind"),
+        "tfa_start": ("開始", "Start"),
+        "tfa_prepare_text": ("請準備一支您隨身攜帶的智慧型手機。", "Have a smartphone you always carry with you."),
+        "tfa_prepare_phone": ("手機需能安裝 App（iOS 或 Android）。", "It must be able to install apps (iOS or Android)."),
+        "tfa_prepare_time": ("請將手機時間設為自動同步，驗證碼依時間產生。", "Set its clock to update automatically: codes depend on the time."),
+        "tfa_prepare_lost": (
+            "綁定完成後會提供 10 組備用救援碼，手機遺失時可用來登入，請妥善保存。",
+            "After binding you get 10 recovery codes for signing in if the phone is lost. Keep them safe."
+        ),
+        "tfa_apps_text": (
+            "用手機掃描下方 QR Code，前往商店下載任一款驗證器 App。",
+            "Scan a QR code below with your phone to open the store page of an authenticator app."
+        ),
+        "tfa_howto_ios_1": ("開啟驗證器 App，點選「+」或「新增帳號」。", "Open the authenticator app and tap + or Add account."),
+        "tfa_howto_ios_2": ("選擇「掃描 QR Code」，允許使用相機。", "Choose Scan a QR code and allow the camera."),
+        "tfa_howto_ios_3": ("對準下一頁的 QR Code，App 會出現 EduSSO 的 6 位數驗證碼。", "Point it at the QR code on the next page: the app shows a 6-digit EduSSO code."),
+        "tfa_howto_android_1": ("開啟驗證器 App，點選右下角「+」。", "Open the authenticator app and tap + at the bottom right."),
+        "tfa_howto_android_2": ("選擇「掃描 QR 圖碼」，允許使用相機。", "Choose Scan a QR code and allow the camera."),
+        "tfa_howto_android_3": ("無法掃描時，可選「輸入設定金鑰」，輸入下一頁顯示的金鑰。", "If scanning fails, choose Enter a setup key and type the key shown on the next page."),
+        "tfa_bind_text": (
+            "用驗證器 App 掃描此 QR Code，再輸入 App 顯示的 6 位數驗證碼，按「綁定」。",
+            "Scan this QR code with the authenticator app, then enter the 6-digit code it shows and choose Bind."
+        ),
+        "tfa_qr_title": ("雙因子認證綁定 QR Code", "Two-factor binding QR code"),
+        "tfa_manual_entry": ("無法掃描？手動輸入金鑰", "Cannot scan? Enter the key by hand"),
+        "tfa_manual_issuer": ("服務名稱", "Issuer"),
+        "tfa_manual_key": ("金鑰", "Key"),
+        "tfa_manual_type": ("類型", "Type"),
+        "tfa_manual_type_value": ("依時間（TOTP，6 位數，30 秒）", "Time-based (TOTP, 6 digits, 30 s)"),
+        "tfa_code_label": ("驗證碼", "Code"),
+        "tfa_bind_button": ("綁定", "Bind"),
+        "tfa_done_title": ("綁定完成", "Binding complete"),
+        "tfa_done_text": (
+            "驗證器已綁定。按「啟用雙因子驗證」後，登入時就會要求輸入驗證碼。",
+            "Your authenticator is bound. Turn on two-factor sign-in to be asked for a code when you sign in."
+        ),
+        "tfa_recovery_title": ("備用救援碼", "Recovery codes"),
+        "tfa_recovery_text": (
+            "手機遺失時，每組救援碼可代替驗證碼使用一次。此頁關閉後不會再顯示，請立即抄寫或列印保存。",
+            "If you lose your phone, each code works once in place of a code from the app. They are shown only now: write them down or print them."
+        ),
+        "tfa_done_continue": ("我已保存救援碼", "I have saved the codes"),
+        "tfa_bound_at": ("綁定時間", "Bound"),
+        "tfa_state": ("登入時的雙因子驗證", "Two-factor sign-in"),
+        "tfa_state_on": ("已啟用", "On"),
+        "tfa_state_off": ("未啟用", "Off"),
+        "tfa_codes_left": ("剩餘救援碼", "Recovery codes left"),
+        "tfa_enable_hint": ("驗證器已綁定，但登入時尚未要求驗證碼。", "Your authenticator is bound, but sign-in does not ask for a code yet."),
+        "tfa_enable": ("啟用雙因子驗證", "Turn on two-factor sign-in"),
+        "tfa_unbind": ("解除雙因子綁定", "Remove two-factor binding"),
+        "tfa_unbind_text": (
+            "解除後，登入時將不再需要驗證碼，救援碼也會失效。請輸入目前的驗證碼（或救援碼），或再次輸入密碼以確認。",
+            "After removal, sign-in no longer asks for a code and the recovery codes stop working. Confirm with a current code (or a recovery code) or your password."
+        ),
+        "tfa_unbind_code": ("目前的驗證碼或救援碼", "Current code or recovery code"),
+        "tfa_unbind_password": ("或輸入密碼", "Or your password"),
+        "tfa_unbind_confirm": ("確定解除", "Remove"),
+        "tfa_unbind_wrong": ("驗證碼或密碼不正確。", "The code or password is not right."),
+        "tfa_unbound_title": ("已解除雙因子綁定", "Two-factor binding removed"),
+        "tfa_unbound_text": ("登入時將只需要帳號與密碼。", "Signing in now needs only your account and password."),
+        "tfa_code_title": ("雙因子驗證", "Two-factor sign-in"),
+        "tfa_code_intro": ("請開啟手機上的驗證器 App，輸入 EduSSO 的 6 位數驗證碼。", "Open the authenticator app on your phone and enter the 6-digit EduSSO code."),
+        "tfa_code_hint": ("手機遺失時，可輸入一組備用救援碼。", "Lost your phone? Enter one of your recovery codes."),
+        "tfa_code_button": ("驗證", "Verify"),
+        "tfa_code_wrong": ("驗證碼不正確，請確認手機時間後再試。", "That code is not right. Check the phone's clock and try again."),
+        "tfa_code_replayed": ("此驗證碼已使用過，請等待 App 顯示下一組驗證碼。", "That code was already used. Wait for the app to show the next one."),
+        "tfa_code_throttled": ("驗證碼錯誤次數過多，請 15 分鐘後再試。", "Too many wrong codes. Try again in 15 minutes."),
+        "tfa_challenge_expired": ("驗證逾時，請重新登入。", "This sign-in has timed out. Please sign in again."),
+        "tfa_required_title": ("此應用服務要求雙因子驗證", "This app requires two-factor sign-in"),
+        "tfa_required_text": (
+            "您的帳號尚未綁定驗證器。請先完成雙因子認證綁定，再回到應用服務登入。",
+            "Your account has no authenticator bound. Set up two-factor authentication, then sign in to the app again."
+        ),
+        "tfa_required_back": ("返回應用服務", "Back to the app"),
+        // 介接應用服務 portal
+        "portal_intro": ("以下應用服務可使用教育雲端帳號登入。", "These apps accept your education cloud account."),
+        "portal_authorized": ("已授權", "Authorized"),
+        "portal_open": ("前往", "Open"),
         "profile_edit": ("修改備用電子郵件信箱/行動電話", "Change backup e-mail / mobile"),
         "profile_save": ("儲存變更", "Save changes"),
         "profile_no_change": ("資料沒有變更。", "Nothing was changed."),

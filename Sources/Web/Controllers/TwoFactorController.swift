@@ -1,0 +1,181 @@
+import Foundation
+import Hummingbird
+import Identity
+import OIDC
+import Storage
+
+/// 雙因子認證綁定 (manual 壹拾): the binding wizard (開始 → prepare the device → install an authenticator app →
+/// how-to → scan and enter a code → 綁定完成), then 「啟用雙因子驗證」 and 「解除雙因子綁定」.
+struct TwoFactorController: Sendable {
+    let services: Services
+
+    /// Authenticator apps offered in step 3, with their store pages (shown as QR codes for the phone to scan).
+    static let authenticatorApps: [(name: String, ios: String, android: String)] = [
+        (
+            "Google Authenticator", "https://apps.apple.com/app/google-authenticator/id388497605",
+            "https://play.google.com/store/apps/details?id=com.google.android.apps.authenticator2"
+        ),
+        (
+            "Microsoft Authenticator", "https://apps.apple.com/app/microsoft-authenticator/id983156458",
+            "https://play.google.com/store/apps/details?id=com.azure.authenticator"
+        ),
+    ]
+
+    func addRoutes(to router: Router<AppContext>) {
+        router.get("/account/2fa") { request, context in try await status(request, context) }
+        router.post("/account/2fa/start") { request, context in try await start(request, context) }
+        router.get("/account/2fa/setup/:step") { request, context in try await setupStep(request, context) }
+        router.post("/account/2fa/setup/bind") { request, context in try await bind(request, context) }
+        router.post("/account/2fa/enable") { request, context in try await enable(request, context) }
+        router.get("/account/2fa/unbind") { request, context in try await unbindPage(request, context) }
+        router.post("/account/2fa/unbind") { request, context in try await unbind(request, context) }
+    }
+
+    private func page(
+        _ template: String, _ values: [String: Any], _ request: Request, _ lang: Language, path: String,
+        title: String = "tfa_title", status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        var response = try await services.formPage(
+            template, values, request: request, language: lang, title: Strings.text(title, lang),
+            switchURL: "\(path)?lang=\(lang.other.rawValue)", status: status)
+        // Secrets and recovery codes must not stay in a shared computer's cache.
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    private func signInFirst(_ lang: Language) -> Response { Responses.redirect("/login?lang=\(lang.rawValue)") }
+
+    func status(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = Language.of(request)
+        guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
+        let binding = try await services.twoFactor.binding(accountID: account.id)
+        var values: [String: Any] = ["account": account.address]
+        if let binding, let confirmedAt = binding.confirmedAt {
+            values["bound"] = true
+            values["enabled"] = binding.enabled
+            values["bound_at"] = TaipeiTime.string(confirmedAt)
+            values["codes_left"] = String(try await services.twoFactor.recoveryCodesLeft(accountID: account.id))
+        }
+        return try await page("tfa_status", values, request, lang, path: "/account/2fa")
+    }
+
+    /// 開始 (step 1): a new secret for this account, pending until a code from the device proves it.
+    func start(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = Language.of(request)
+        guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
+        _ = try await services.verifiedForm(request)
+        guard try await services.twoFactor.start(accountID: account.id) != nil else {
+            return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
+        }
+        return Responses.redirect("/account/2fa/setup/prepare?lang=\(lang.rawValue)")
+    }
+
+    /// Steps 2–5. Each needs a binding in progress; step 5 shows its QR code and secret.
+    func setupStep(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = Language.of(request)
+        guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
+        guard let secret = try await services.twoFactor.pendingSecret(accountID: account.id) else {
+            return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
+        }
+        let step = context.parameters.get("step") ?? ""
+        let path = "/account/2fa/setup/\(step)"
+        switch step {
+        case "prepare":
+            return try await page("tfa_prepare", [:], request, lang, path: path)
+        case "apps":
+            let apps = Self.authenticatorApps.map { app -> [String: String] in
+                [
+                    "name": app.name, "ios": app.ios, "android": app.android,
+                    "ios_qr": QRCode(text: app.ios)?.svg(pixels: 132, title: "\(app.name) App Store") ?? "",
+                    "android_qr": QRCode(text: app.android)?.svg(pixels: 132, title: "\(app.name) Google Play") ?? "",
+                ]
+            }
+            return try await page("tfa_apps", ["apps": apps], request, lang, path: path)
+        case "howto":
+            return try await page("tfa_howto", [:], request, lang, path: path)
+        case "bind":
+            return try await bindPage(account: account, secret: secret, request, lang, error: nil)
+        default:
+            return services.pages.error("error_not_found", language: lang, status: .notFound, requestID: context.requestID)
+        }
+    }
+
+    private func bindPage(account: Account, secret: Data, _ request: Request, _ lang: Language, error: String?,
+        status: HTTPResponse.Status = .ok) async throws -> Response
+    {
+        let uri = TOTP.uri(secret: secret, account: account.address)
+        let grouped = Base32.encode(secret).enumerated().map { $0.offset > 0 && $0.offset % 4 == 0 ? " \($0.element)" : "\($0.element)" }
+            .joined()
+        return try await page(
+            "tfa_bind",
+            [
+                "qr_svg": QRCode(text: uri)?.svg(pixels: 240, title: Strings.text("tfa_qr_title", lang)) ?? "",
+                "secret": grouped, "account": account.address, "issuer": TOTP.issuer, "error": error ?? "",
+            ], request, lang, path: "/account/2fa/setup/bind", status: status)
+    }
+
+    /// 綁定 (step 5 → 6): the code proves the device holds the secret; the recovery codes are shown once.
+    func bind(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = Language.of(request)
+        guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
+        let form = try await services.verifiedForm(request)
+        switch try await services.twoFactor.confirm(accountID: account.id, code: String((form.first("code") ?? "").prefix(32))) {
+        case .bound(let codes):
+            return try await page("tfa_done", ["codes": codes], request, lang, path: "/account/2fa")
+        case .wrong, .throttled:
+            guard let secret = try await services.twoFactor.pendingSecret(accountID: account.id) else {
+                return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
+            }
+            return try await bindPage(
+                account: account, secret: secret, request, lang, error: Strings.text("tfa_code_wrong", lang),
+                status: .unprocessableContent)
+        case .nothingPending:
+            return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
+        }
+    }
+
+    /// 「啟用雙因子驗證」: from now on sign-in asks for a code.
+    func enable(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = Language.of(request)
+        guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
+        _ = try await services.verifiedForm(request)
+        try await services.twoFactor.setEnabled(accountID: account.id, true)
+        return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
+    }
+
+    func unbindPage(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = Language.of(request)
+        guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
+        guard try await services.twoFactor.binding(accountID: account.id)?.isConfirmed == true else {
+            return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
+        }
+        return try await page("tfa_unbind", [:], request, lang, path: "/account/2fa/unbind")
+    }
+
+    /// 解除雙因子綁定: needs a current code (or a recovery code) or the password again, so that a session left open
+    /// on a shared computer cannot remove the second factor.
+    func unbind(_ request: Request, _ context: AppContext) async throws -> Response {
+        let lang = Language.of(request)
+        guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
+        let form = try await services.verifiedForm(request)
+        guard !services.failuresExhausted("unbind", context) else { return services.rateLimitedPage(lang, context) }
+        let code = String((form.first("code") ?? "").prefix(32))
+        let password = String((form.first("password") ?? "").prefix(128))
+        var proven = false
+        if !code.isEmpty {
+            let check = try await services.twoFactor.verify(
+                account: account, code: code, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
+            proven = check == .accepted(usedRecoveryCode: false) || check == .accepted(usedRecoveryCode: true)
+        } else if !password.isEmpty {
+            proven = await services.passwordHasher.verify(password, against: account.passwordHash)
+        }
+        guard proven else {
+            services.countFailure("unbind", context)
+            return try await page(
+                "tfa_unbind", ["error": Strings.text("tfa_unbind_wrong", lang)], request, lang, path: "/account/2fa/unbind",
+                status: .unprocessableContent)
+        }
+        try await services.twoFactor.remove(accountID: account.id)
+        return try await page("tfa_unbound", [:], request, lang, path: "/account/2fa")
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Identity
+import OIDC
+import Testing
+
+@testable import Storage
+
+/// The two-factor store's single uses and counters, raced: each guard is one conditional statement.
+extension SQLStoreTests {
+    func bound(_ store: SQLStore, account: String = "a") async throws {
+        let binding = TwoFactorBinding(
+            accountID: account, sealedSecret: "sealed-1", confirmedAt: nil, enabled: false, lastStep: 0, createdAt: 1)
+        #expect(try await store.startTwoFactor(binding))
+        #expect(try await store.confirmTwoFactor(accountID: account, sealedSecret: "sealed-1", step: 100, recoveryCodeHashes: ["r1", "r2"], at: 2))
+    }
+
+    @Test func aConfirmedBindingIsNeitherReplacedNorConfirmedTwice() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            try await bound(store)
+            let other = TwoFactorBinding(accountID: "a", sealedSecret: "sealed-2", confirmedAt: nil, enabled: false, lastStep: 0, createdAt: 3)
+            #expect(try await store.startTwoFactor(other) == false)
+            #expect(try await store.twoFactor(accountID: "a")?.sealedSecret == "sealed-1")
+            #expect(try await store.confirmTwoFactor(accountID: "a", sealedSecret: "sealed-1", step: 101, recoveryCodeHashes: [], at: 4) == false)
+            #expect(try await store.recoveryCodesLeft(accountID: "a") == 2)
+            // A pending binding restarted elsewhere is not confirmed with the old secret.
+            let first = TwoFactorBinding(accountID: "b", sealedSecret: "old", confirmedAt: nil, enabled: false, lastStep: 0, createdAt: 1)
+            #expect(try await store.startTwoFactor(first))
+            #expect(try await store.startTwoFactor(TwoFactorBinding(accountID: "b", sealedSecret: "new", confirmedAt: nil, enabled: false, lastStep: 0, createdAt: 2)))
+            #expect(try await store.confirmTwoFactor(accountID: "b", sealedSecret: "old", step: 1, recoveryCodeHashes: [], at: 3) == false)
+            try await store.removeTwoFactor(accountID: "a")
+            #expect(try await store.twoFactor(accountID: "a") == nil)
+            #expect(try await store.recoveryCodesLeft(accountID: "a") == 0)
+        }
+    }
+
+    @Test func concurrentUsesOfOneStepOrOneRecoveryCodeSucceedOnce() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            try await bound(store)
+            for step: Int64 in 101...105 {
+                let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for _ in 0..<12 { group.addTask { try await store.useTwoFactorStep(accountID: "a", step: step) } }
+                    return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+                }
+                #expect(accepted == 1)
+            }
+            // An earlier step is a replay too.
+            #expect(try await store.useTwoFactorStep(accountID: "a", step: 104) == false)
+            let spent = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<12 { group.addTask { try await store.useRecoveryCode(accountID: "a", hash: "r1") } }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(spent == 1)
+            #expect(try await store.recoveryCodesLeft(accountID: "a") == 1)
+        }
+    }
+
+    @Test func parallelWrongCodesCannotExceedTheWindowsLimit() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            try await bound(store)
+            let granted = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<40 {
+                    group.addTask { try await store.reserveTwoFactorAttempt(accountID: "a", windowStart: 1000, now: 1900, limit: 5) }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(granted == 5)
+            // Within the window nothing more; once the window has passed, a new one starts.
+            #expect(try await store.reserveTwoFactorAttempt(accountID: "a", windowStart: 1500, now: 2400, limit: 5) == false)
+            #expect(try await store.reserveTwoFactorAttempt(accountID: "a", windowStart: 1900, now: 2800, limit: 5))
+            try await store.clearTwoFactorAttempts(accountID: "a")
+            for _ in 0..<5 { #expect(try await store.reserveTwoFactorAttempt(accountID: "a", windowStart: 1900, now: 2801, limit: 5)) }
+            #expect(try await store.reserveTwoFactorAttempt(accountID: "a", windowStart: 1900, now: 2802, limit: 5) == false)
+        }
+    }
+
+    @Test func revokingAnAppRemovesItsConsentAndRevokesOnlyItsGrants() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            try await makeGrant(store, id: "g")  // client "c", subject "sub-1"
+            #expect(try await store.saveRefreshToken(refreshRecord("rt", grant: "g")))
+            try await store.saveCode(
+                AuthorizationCode(
+                    codeHash: "code-other", grantID: "other", clientID: "d", redirectURI: "https://d/cb", scopes: ["openid"],
+                    nonce: nil, codeChallenge: nil, authentication: authentication, expiresAt: 100))
+            _ = try await store.redeemCode(hash: "code-other", now: 1)
+            try await store.saveConsent(accountID: "sub-1", clientID: "c", scopes: ["openid"], at: 5)
+            try await store.saveConsent(accountID: "sub-1", clientID: "c", scopes: ["openid", "profile"], at: 9)
+            try await store.saveConsent(accountID: "sub-1", clientID: "d", scopes: ["openid"], at: 6)
+            try await store.recordAppSignIns([AppSignIn(accountID: "sub-1", clientID: "c", at: 12, ip: "10.0.0.1", userAgent: "")])
+            let listed = try await store.consents(accountID: "sub-1")
+            #expect(listed.map(\.clientID) == ["c", "d"])
+            #expect(listed.first?.firstGrantedAt == 5 && listed.first?.lastUsedAt == 12 && listed.first?.scopes == ["openid", "profile"])
+            #expect(try await store.revokeConsents(accountID: "sub-1", clientIDs: ["c", "c", "unknown"], at: 20) == ["c"])
+            #expect(try await store.grant(id: "g")?.revokedAt == 20)
+            #expect(try await store.refreshToken(hash: "rt") == nil)
+            #expect(try await store.grant(id: "other")?.revokedAt == nil)
+            #expect(try await store.consents(accountID: "sub-1").map(\.clientID) == ["d"])
+            #expect(try await store.consentedScopes(accountID: "sub-1", clientID: "c").isEmpty)
+        }
+    }
+}
