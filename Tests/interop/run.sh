@@ -26,15 +26,17 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The browser suite needs Chromium and its driver from Debian.
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+# The browser suite needs Chromium and its driver from Debian; the QR codes are read back with zbarimg.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v zbarimg >/dev/null; then
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver zbar-tools >/dev/null
 fi
 
 venv="$root/Tests/interop/.venv"
-if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium, axe_core_python, aiosmtpd" 2>/dev/null; then
+if [ ! -x "$venv/bin/pytest" ] || ! "$venv/bin/python" -c "import selenium, axe_core_python, aiosmtpd, pyotp" 2>/dev/null; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check authlib jwcrypto requests pytest selenium axe-core-python aiosmtpd
+  "$venv/bin/pip" install -q --disable-pip-version-check authlib jwcrypto requests pytest selenium axe-core-python aiosmtpd \
+    pyotp
 fi
 export INTEROP_WORK="$work"
 "$venv/bin/python" Tests/interop/sinks.py >"$work/sinks.log" 2>&1 &
@@ -80,6 +82,21 @@ PY
 "$bin" account add --username interop.mover --password "Passw0rd1234" --name "黃小芸" --national-id A223456781 \
   --school-id 193662 --school-name 市立惠來國小 --grade 6 --class-no 01 --class-title 六年一班 --seat-no 2 \
   --year 114 --semester 1 >/dev/null
+# The security pages (app authorizations, records, two-factor): each test has its own student.
+for name in revoker tfa tfa2 tfa3 stepup records journey; do
+  "$bin" account add --username "interop.$name" --password "Passw0rd1234" --name "安全測試" >/dev/null
+done
+# The 介接應用服務 portal: one listed app with a logo (a 1×1 PNG), the other apps unlisted.
+"$venv/bin/python" - "$work/logo.png" <<'PY'
+import struct, sys, zlib
+def chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xffffffff)
+png = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) \
+    + chunk(b"IDAT", zlib.compress(b"\x00\x1f\x6f\xb5")) + chunk(b"IEND", b"")
+open(sys.argv[1], "wb").write(png)
+PY
+"$bin" client listing interop-rp --description "互通測試用的學習平臺" --category 學習資源 \
+  --url https://rp.example.edu.tw/ --logo-file "$work/logo.png" >/dev/null
 # Two accounts already bound to one mobile number: a third is refused.
 "$bin" account add --username interop.sibling1 --password "Passw0rd1234" --name "兄" --mobile 0955666777 >/dev/null
 "$bin" account add --username interop.sibling2 --password "Passw0rd1234" --name "弟" --mobile 0955666777 >/dev/null

@@ -115,13 +115,17 @@ def test_a_disabled_accounts_tokens_stop_working():
 
 
 def test_acr_reports_a_password_sign_in_and_acr_values_are_honoured_or_refused(discovery):
-    assert discovery["acr_values_supported"] == ["1"]
+    assert discovery["acr_values_supported"] == ["1", "2"]
     _, _, tokens = full_sign_in("openid")
     assert claims_of(tokens["id_token"])["acr"] == "1" and claims_of(tokens["id_token"])["amr"] == ["pwd"]
     browser, _, _ = full_sign_in("openid")
-    params, _ = authorization_params(scope="openid", acr_values="2")
+    params, _ = authorization_params(scope="openid", acr_values="3")
     query, _ = callback_params(browser.authorize(params))
     assert query["error"] == "unmet_authentication_requirements" and query["state"] == params["state"]
+    # Two factors asked for: a password-only session is not enough, so the student is asked to sign in (the
+    # two-factor flows are in test_security_pages).
+    params, _ = authorization_params(scope="openid", acr_values="2")
+    assert "captcha" in browser.authorize(params).text
     params, _ = authorization_params(scope="openid", acr_values="2 1")
     query, _ = callback_params(browser.authorize(params))
     assert "code" in query

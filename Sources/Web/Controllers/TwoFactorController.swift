@@ -25,7 +25,7 @@ struct TwoFactorController: Sendable {
         router.get("/account/2fa") { request, context in try await status(request, context) }
         router.post("/account/2fa/start") { request, context in try await start(request, context) }
         router.get("/account/2fa/setup/:step") { request, context in try await setupStep(request, context) }
-        router.post("/account/2fa/setup/bind") { request, context in try await bind(request, context) }
+        router.post("/account/2fa/bind") { request, context in try await bind(request, context) }
         router.post("/account/2fa/enable") { request, context in try await enable(request, context) }
         router.get("/account/2fa/unbind") { request, context in try await unbindPage(request, context) }
         router.post("/account/2fa/unbind") { request, context in try await unbind(request, context) }
