@@ -106,10 +106,11 @@ def test_record_pages_list_newest_first_with_the_chosen_count():
     assert "稍候" in page.text
     for _ in range(50):
         page = browser.get(ISSUER + "/account/app-records?count=20")
-        if page.text.count("<tr><td>") >= 2:
+        if page.text.count("<tr><td") >= 2:
             break
         time.sleep(0.2)
-    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", page.text)
+    cell = r'<td data-label="[^"]*">([^<]+)</td>'
+    rows = re.findall(r"<tr>" + cell * 3 + r"</tr>", page.text)
     assert [row[0] for row in rows[:2]] == ["Other RP", "Interop RP"], rows
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", rows[0][1]) and rows[0][2] == "127.0.0.1"
     # Asia/Taipei: eight hours ahead of UTC.
@@ -119,8 +120,7 @@ def test_record_pages_list_newest_first_with_the_chosen_count():
     one = browser.get(ISSUER + "/account/app-records?count=10")
     assert one.status_code == 200
     ip_page = browser.get(ISSUER + "/account/ip-records?count=10")
-    cells = re.findall(r"<tr(?: class=\"failed\")?><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>",
-                       ip_page.text)
+    cells = re.findall(r'<tr(?: class="failed")?>' + cell * 5 + r"</tr>", ip_page.text)
     # Newest first: two successful password sign-ins after the wrong password.
     assert [c[3] for c in cells[:3]] == ["成功", "成功", "帳號或密碼錯誤"], cells
     assert all(c[2] == "密碼" and c[1] == "127.0.0.1" for c in cells[:3])
@@ -286,6 +286,8 @@ def test_the_portal_shows_listed_apps_only_with_logo_and_authorization():
     assert profile.status_code == 200
     assert "介接應用服務" in profile.text and "互通測試用的學習平臺" in profile.text and "學習資源" in profile.text
     assert 'href="https://rp.example.edu.tw/"' in profile.text
+    # Only the app with a logo has an image; the others a placeholder.
+    assert profile.text.count('<img src="/portal/logo/interop-rp"') == 1 and "<img src=\"\"" not in profile.text
     # Unlisted apps (test and internal ones) are not shown.
     for hidden in ("Kaohsiung-style RP", "Mobile RP", "Service", "Key-based RP"):
         assert hidden not in profile.text

@@ -25,11 +25,13 @@ struct PortalController: Sendable {
             [
                 "category": category,
                 "apps": byCategory[category, default: []].sorted { $0.0.name < $1.0.name }.map { client, listing in
-                    [
+                    var app: [String: Any] = [
                         "name": client.name, "description": listing.description, "url": listing.url,
-                        "logo": listing.logo == nil ? "" : "/portal/logo/\(client.id)",
                         "authorized": authorized.contains(client.id),
-                    ] as [String: Any]
+                    ]
+                    // Absent, not empty: Mustache treats an empty string as true inside a list.
+                    if listing.logo != nil { app["logo"] = "/portal/logo/\(client.id)" }
+                    return app
                 },
             ]
         }

@@ -37,7 +37,8 @@ struct SecurityRecordsController: Sendable {
         var apps: [[String: Any]] = []
         for consent in try await services.store.consents(accountID: account.id) {
             let client = try await services.store.client(id: consent.clientID)
-            let scopes = Scope.parse(consent.scopes.sorted().joined(separator: " ")).map { scope in
+            // In the order the consent page lists them (openid first), not alphabetically.
+            let scopes = Scope.supported.filter(consent.scopes.contains).map { scope in
                 client.map { InteractionController.consentText(scope, $0, lang) } ?? Strings.text("scope_\(scope)", lang)
             }
             apps.append([
