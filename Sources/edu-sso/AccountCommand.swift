@@ -8,7 +8,7 @@ import Web
 struct AccountCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "account", abstract: "Create and manage student accounts (for operators and tests).",
-        subcommands: [Add.self, Show.self, Disable.self, Enable.self])
+        subcommands: [Add.self, Show.self, Disable.self, Enable.self, RemoveTwoFactor.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an account.")
@@ -112,6 +112,28 @@ struct AccountCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
         @Argument(help: "Account name.") var username: String
         func run() async throws { try await setStatus(options, username, .active) }
+    }
+
+    struct RemoveTwoFactor: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove-2fa",
+            abstract: "Remove a student's authenticator binding and recovery codes (phone and codes lost; verify who is asking first).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "Account name.") var username: String
+
+        func run() async throws {
+            try await withStore(options) { _, store in
+                guard let account = try await store.account(username: Account.normalizeUsername(username)) else {
+                    throw ValidationError("No account '\(username)'.")
+                }
+                guard try await store.twoFactor(accountID: account.id) != nil else {
+                    print("\(account.address) has no authenticator bound.")
+                    return
+                }
+                try await store.removeTwoFactor(accountID: account.id)
+                print("\(account.address): authenticator binding and recovery codes removed; sign-in needs the password only.")
+            }
+        }
     }
 }
 
