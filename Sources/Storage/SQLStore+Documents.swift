@@ -28,6 +28,14 @@ extension SQLStore {
         }
     }
 
+    /// Deletes and returns the document: of concurrent callers, exactly one gets it.
+    func takeDocument<T: Decodable & Sendable>(id: String, in table: DocumentTable, as type: T.Type) async throws -> T? {
+        try await write { db in
+            try await db.raw("DELETE FROM \(ident: table.rawValue) WHERE id = \(bind: id) RETURNING data").first()?
+                .json("data", as: T.self)
+        }
+    }
+
     func deleteDocument(id: String, in table: DocumentTable) async throws {
         try await write { db in
             try await db.raw("DELETE FROM \(ident: table.rawValue) WHERE id = \(bind: id)").run()
@@ -73,10 +81,7 @@ extension SQLStore: RecoveryStore {
     }
 
     public func takeRecovery(id: String) async throws -> Recovery? {
-        try await write { db in
-            try await db.raw("DELETE FROM recoveries WHERE id = \(bind: id) RETURNING data").first()?
-                .json("data", as: Recovery.self)
-        }
+        try await takeDocument(id: id, in: .recoveries, as: Recovery.self)
     }
 }
 
@@ -90,9 +95,6 @@ extension SQLStore: SignInChallengeStore {
     }
 
     public func takeChallenge(id: String) async throws -> SignInChallenge? {
-        try await write { db in
-            try await db.raw("DELETE FROM sign_in_challenges WHERE id = \(bind: id) RETURNING data").first()?
-                .json("data", as: SignInChallenge.self)
-        }
+        try await takeDocument(id: id, in: .signInChallenges, as: SignInChallenge.self)
     }
 }

@@ -78,9 +78,7 @@ struct AccountCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withStore(options) { _, store in
-                guard let account = try await store.account(username: Account.normalizeUsername(username)) else {
-                    throw ValidationError("No account '\(username)'.")
-                }
+                let account = try await existingAccount(store, username)
                 print("account:   \(account.address)")
                 print("sub:       \(account.id)")
                 print("name:      \(account.name)")
@@ -123,9 +121,7 @@ struct AccountCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await withStore(options) { _, store in
-                guard let account = try await store.account(username: Account.normalizeUsername(username)) else {
-                    throw ValidationError("No account '\(username)'.")
-                }
+                let account = try await existingAccount(store, username)
                 guard try await store.twoFactor(accountID: account.id) != nil else {
                     print("\(account.address) has no authenticator bound.")
                     return
@@ -137,13 +133,19 @@ struct AccountCommand: AsyncParsableCommand {
     }
 }
 
+/// The account named `username` (as the student would type it), or a clear error.
+private func existingAccount(_ store: SQLStore, _ username: String) async throws -> Account {
+    guard let account = try await store.account(username: Account.normalizeUsername(username)) else {
+        throw ValidationError("No account '\(username)'.")
+    }
+    return account
+}
+
 private func setStatus(
     _ options: ConfigOptions, _ username: String, _ status: Account.Status, blockSelfActivation: Bool = false
 ) async throws {
     try await withStore(options) { _, store in
-        guard let account = try await store.account(username: Account.normalizeUsername(username)) else {
-            throw ValidationError("No account '\(username)'.")
-        }
+        let account = try await existingAccount(store, username)
         do {
             try await store.setAccountStatus(id: account.id, status, at: Clock.system.now(), blockSelfActivation: blockSelfActivation)
         } catch AccountConflict.nationalIDHasActiveAccount {

@@ -15,16 +15,22 @@ import Testing
         func advance(_ delta: Int64) { seconds.add(delta, ordering: .relaxed) }
     }
 
-    func withServices(_ body: (Services, DemoSeed, ManualClock) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-life-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
+    /// A development configuration with its data and keys in `directory`, and cheap password hashing.
+    static func testConfig(in directory: URL) -> AppConfig {
         var config = AppConfig()
         config.dataDir = directory.appendingPathComponent("data").path
         config.keysDir = directory.appendingPathComponent("keys").path
         config.passwordMemoryKiB = 8 * 1024
         config.passwordIterations = 1
-        config.readCacheMs = 0
         config.development = true
+        return config
+    }
+
+    func withServices(_ body: (Services, DemoSeed, ManualClock) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-life-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var config = Self.testConfig(in: directory)
+        config.readCacheMs = 0
         let time = ManualClock()
         let built = try await buildApplication(config, clock: time.clock)
         do {

@@ -90,12 +90,7 @@ import Testing
     @Test func appLoginRecordsWaitingAtShutdownAreWritten() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-records-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        var config = AppConfig()
-        config.dataDir = directory.appendingPathComponent("data").path
-        config.keysDir = directory.appendingPathComponent("keys").path
-        config.passwordMemoryKiB = 8 * 1024
-        config.passwordIterations = 1
-        config.development = true
+        var config = LifetimeTests.testConfig(in: directory)
         config.port = 0
         // Longer than the test: nothing is written by the periodic flush, only by the shutdown.
         config.recordBatchMs = 60_000
