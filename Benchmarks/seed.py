@@ -39,6 +39,8 @@ done = browser.post(issuer + action, data={"csrf_token": csrf, "username": "benc
                     allow_redirects=False, timeout=10)
 tokens = exchange(code_of(done))
 open(os.path.join(work, "access_token"), "w").write(tokens["access_token"])
+# The signed-in browser's cookies, for the silent-authorization line (a class signing in to an app at 08:00).
+open(os.path.join(work, "cookie"), "w").write("; ".join(f"{c.name}={c.value}" for c in browser.cookies))
 for connections in (1, 16):
     with open(os.path.join(work, f"refresh_tokens.{connections}"), "w") as out:
         for _ in range(count // 2):

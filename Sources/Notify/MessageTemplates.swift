@@ -11,6 +11,7 @@ public struct MessageTemplates: Sendable {
         case passwordChanged = "password_changed"
         case accountLocked = "account_locked"
         case supportTicket = "support_ticket"
+        case twoFactorChanged = "two_factor_changed"
     }
 
     private let library: MustacheLibrary

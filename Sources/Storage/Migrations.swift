@@ -225,6 +225,12 @@ enum Migrations {
                 // The list's "last used" and 取消授權 look up an account's records and grants per app.
                 "CREATE INDEX app_sign_ins_account_client ON app_sign_ins (account_id, client_id, at)",
                 "CREATE INDEX grants_subject_client ON grants (subject, client_id)",
+                // 取消授權 also spends the app's unredeemed codes for the student (codes live a minute, so older rows
+                // without a subject do not matter).
+                "ALTER TABLE authorization_codes ADD COLUMN subject TEXT",
+                "CREATE INDEX authorization_codes_subject ON authorization_codes (subject, client_id)",
+                // Portal logos, apart from the client JSON that the token path reads.
+                "CREATE TABLE client_logos (client_id TEXT PRIMARY KEY, content_type TEXT NOT NULL, data TEXT NOT NULL)",
                 // One authenticator per account. The secret is sealed (AES-GCM, bound to the account id);
                 // `last_step` refuses replays; `attempts`/`attempts_since` count wrong codes in a window.
                 """

@@ -55,6 +55,10 @@ extension SQLStore: InteractionStore {
     public func deleteInteraction(id: String) async throws {
         try await deleteDocument(id: id, in: .interactions)
     }
+
+    public func takeInteraction(id: String) async throws -> Interaction? {
+        try await takeDocument(id: id, in: .interactions, as: Interaction.self)
+    }
 }
 
 extension SQLStore: RegistrationStore {

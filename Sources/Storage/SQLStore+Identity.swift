@@ -309,6 +309,15 @@ extension SQLStore {
             var removed: [String] = []
             var grants: [String] = []
             for clientID in Set(clientIDs) {
+                // Codes first: one issued just before (or being redeemed during) this transaction cannot become a
+                // live grant afterwards. On PostgreSQL this waits for a redemption in flight, whose grant the
+                // UPDATE below then sees.
+                try await db.raw(
+                    """
+                    UPDATE authorization_codes SET redeemed_at = \(bind: at)
+                    WHERE subject = \(bind: accountID) AND client_id = \(bind: clientID) AND redeemed_at IS NULL
+                    """
+                ).run()
                 if try await db.raw(
                     "DELETE FROM consents WHERE account_id = \(bind: accountID) AND client_id = \(bind: clientID) RETURNING client_id"
                 ).first() != nil {
@@ -366,6 +375,12 @@ extension SQLStore: SessionStore {
     public func deleteSession(id: String) async throws {
         try await write { db in
             try await db.raw("DELETE FROM browser_sessions WHERE id = \(bind: id)").run()
+        }
+    }
+
+    public func deleteSessions(accountID: String, except keptID: String) async throws {
+        try await write { db in
+            try await db.raw("DELETE FROM browser_sessions WHERE account_id = \(bind: accountID) AND id <> \(bind: keptID)").run()
         }
     }
 }

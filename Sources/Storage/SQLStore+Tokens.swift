@@ -7,8 +7,9 @@ extension SQLStore: AuthorizationCodeStore {
         try await write { db in
             try await db.raw(
                 """
-                INSERT INTO authorization_codes (code_hash, grant_id, client_id, data, expires_at)
-                VALUES (\(bind: code.codeHash), \(bind: code.grantID), \(bind: code.clientID), \(bind: data), \(bind: code.expiresAt))
+                INSERT INTO authorization_codes (code_hash, grant_id, client_id, subject, data, expires_at)
+                VALUES (\(bind: code.codeHash), \(bind: code.grantID), \(bind: code.clientID),
+                        \(bind: code.authentication.subject), \(bind: data), \(bind: code.expiresAt))
                 """
             ).run()
         }

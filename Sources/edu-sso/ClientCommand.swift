@@ -127,7 +127,6 @@ struct ClientCommand: AsyncParsableCommand {
             try await withStore(options) { _, store in
                 guard var client = try await store.client(id: id) else { throw ValidationError("No client '\(id)'.") }
                 client.secretHash = client.secretHash.map { _ in "(hashed)" }
-                if let logo = client.listing?.logo { client.listing?.logo = "(\(logo.count) base64 characters)" }
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 print(String(decoding: try encoder.encode(client), as: UTF8.self))
@@ -172,12 +171,12 @@ struct ClientCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            var logo: (String, String)?
+            var logo: (data: Data, type: String)?
             if let logoFile {
                 let data = try Data(contentsOf: URL(fileURLWithPath: logoFile))
                 guard data.count <= Self.maxLogoBytes else { throw ValidationError("The logo is larger than 64 KiB.") }
                 guard let type = Self.imageType(data) else { throw ValidationError("The logo must be a PNG, JPEG or WebP file.") }
-                logo = (data.base64EncodedString(), type)
+                logo = (data, type)
             }
             try await withStore(options) { _, store in
                 guard var client = try await store.client(id: id) else { throw ValidationError("No client '\(id)'.") }
@@ -185,7 +184,10 @@ struct ClientCommand: AsyncParsableCommand {
                 if let description { listing.description = description }
                 if let category { listing.category = category }
                 if let url { listing.url = url }
-                if let logo { (listing.logo, listing.logoType) = (logo.0, logo.1) }
+                if let logo {
+                    try await store.saveClientLogo(clientID: id, contentType: logo.type, data: logo.data)
+                    listing.hasLogo = true
+                }
                 listing.listed = !unlist
                 if listing.listed && (listing.description.isEmpty || listing.category.isEmpty || listing.url.isEmpty) {
                     throw ValidationError("A listed app needs --description, --category and --url.")

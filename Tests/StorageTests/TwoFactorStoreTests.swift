@@ -82,6 +82,11 @@ extension SQLStoreTests {
                     codeHash: "code-other", grantID: "other", clientID: "d", redirectURI: "https://d/cb", scopes: ["openid"],
                     nonce: nil, codeChallenge: nil, authentication: authentication, expiresAt: 100))
             _ = try await store.redeemCode(hash: "code-other", now: 1)
+            // A code issued for the app before the revocation, not yet redeemed.
+            try await store.saveCode(
+                AuthorizationCode(
+                    codeHash: "code-late", grantID: "late", clientID: "c", redirectURI: "https://a/cb", scopes: ["openid"],
+                    nonce: nil, codeChallenge: nil, authentication: authentication, expiresAt: 100))
             try await store.saveConsent(accountID: "sub-1", clientID: "c", scopes: ["openid"], at: 5)
             try await store.saveConsent(accountID: "sub-1", clientID: "c", scopes: ["openid", "profile"], at: 9)
             try await store.saveConsent(accountID: "sub-1", clientID: "d", scopes: ["openid"], at: 6)
@@ -93,8 +98,48 @@ extension SQLStoreTests {
             #expect(try await store.grant(id: "g")?.revokedAt == 20)
             #expect(try await store.refreshToken(hash: "rt") == nil)
             #expect(try await store.grant(id: "other")?.revokedAt == nil)
+            // The code issued before cannot become a grant any more.
+            guard case .alreadyUsed = try await store.redeemCode(hash: "code-late", now: 21) else {
+                Issue.record("a code issued before 取消授權 was redeemed after it")
+                return
+            }
+            #expect(try await store.grant(id: "late") == nil)
             #expect(try await store.consents(accountID: "sub-1").map(\.clientID) == ["d"])
             #expect(try await store.consentedScopes(accountID: "sub-1", clientID: "c").isEmpty)
+        }
+    }
+}
+
+extension SQLStoreTests {
+    @Test func turningTwoFactorOnEndsTheAccountsOtherSessionsOnly() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            func session(_ id: String, _ account: String) -> BrowserSession {
+                BrowserSession(
+                    id: id, tokenHash: "hash-" + id, accountID: account, authTime: 1, amr: ["pwd"], createdAt: 1,
+                    expiresAt: 1000, ip: "10.0.0.1", userAgent: "")
+            }
+            for (id, account) in [("kept", "a"), ("other-1", "a"), ("other-2", "a"), ("someone-else", "b")] {
+                try await store.saveSession(session(id, account))
+            }
+            try await store.deleteSessions(accountID: "a", except: "kept")
+            #expect(try await store.session(tokenHash: "hash-kept") != nil)
+            #expect(try await store.session(tokenHash: "hash-other-1") == nil)
+            #expect(try await store.session(tokenHash: "hash-other-2") == nil)
+            #expect(try await store.session(tokenHash: "hash-someone-else") != nil)
+        }
+    }
+
+    @Test func anInteractionIsTakenOnce() async throws {
+        try await withStore { (store: SQLStore) async throws in
+            let request = AuthorizationRequest(
+                clientID: "c", redirectURI: "https://a/cb", scopes: ["openid"], nonce: nil, codeChallenge: nil)
+            try await store.saveInteraction(
+                Interaction(id: "i", request: request, browserHash: "b", createdAt: 1, expiresAt: 100))
+            let taken = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 { group.addTask { try await store.takeInteraction(id: "i") != nil } }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(taken == 1)
         }
     }
 }

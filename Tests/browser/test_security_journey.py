@@ -3,6 +3,7 @@ codes from the key shown on the page, with pyotp), turn two-factor on, sign out,
 factors, revoke that app, read both record pages, and send a question through 聯絡我們. Every page gets a
 screenshot (a CI artefact) and an axe-core check."""
 import time
+
 import pyotp
 import pytest
 from selenium.webdriver.common.by import By
@@ -10,6 +11,7 @@ from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import CAPTCHA, ISSUER, check_page
 from test_student_journey import click, fill, loaded, sign_in
+from totp_steps import code_after
 
 STUDENT = ("interop.journey", "Passw0rd1234")
 
@@ -29,6 +31,7 @@ def test_security_pages_on_a_phone(browser):
     # 雙因子認證綁定: 開始 → prepare → apps → how-to → scan and bind → 綁定完成.
     click(driver, '.account-links a[href^="/account/2fa"]')
     check_page(driver, "2fa-start")
+    fill(driver, "password", STUDENT[1])
     click(driver, "form button.primary")
     assert "準備裝置" in text_of(driver)
     check_page(driver, "2fa-prepare")
@@ -43,12 +46,15 @@ def test_security_pages_on_a_phone(browser):
     driver.find_element(By.CSS_SELECTOR, "details.manual-entry summary").click()
     secret = driver.find_element(By.ID, "totp-secret").text.replace(" ", "")
     totp = pyotp.TOTP(secret)
-    fill(driver, "code", totp.now())
+    last_step = int(time.time()) // 30
+    fill(driver, "code", totp.at(last_step * 30))
     click(driver, "form button.primary")
     assert "綁定完成" in text_of(driver)
     assert len(driver.find_elements(By.CSS_SELECTOR, ".recovery-codes code")) == 10
     check_page(driver, "2fa-done")
     click(driver, "a.button.primary")
+    last_step, code = code_after(totp, last_step)
+    fill(driver, "code", code)
     click(driver, "form button.primary")  # 啟用雙因子驗證
     assert "已啟用" in text_of(driver)
     check_page(driver, "2fa-enabled")
@@ -64,7 +70,7 @@ def test_security_pages_on_a_phone(browser):
     sign_in(driver, *STUDENT)
     assert "雙因子驗證" in text_of(driver)
     check_page(driver, "2fa-code-step")
-    fill(driver, "code", totp.at(time.time() + 30))
+    fill(driver, "code", code_after(totp, last_step)[1])
     click(driver, "form button.primary")
     check_page(driver, "consent")
     click(driver, 'button[name="decision"][value="approve"]')

@@ -83,8 +83,9 @@ PY
   --school-id 193662 --school-name 市立惠來國小 --grade 6 --class-no 01 --class-title 六年一班 --seat-no 2 \
   --year 114 --semester 1 >/dev/null
 # The security pages (app authorizations, records, two-factor): each test has its own student.
-for name in revoker tfa tfa2 tfa3 stepup records journey; do
-  "$bin" account add --username "interop.$name" --password "Passw0rd1234" --name "安全測試" >/dev/null
+for name in revoker tfa tfa2 stepup records journey; do
+  "$bin" account add --username "interop.$name" --password "Passw0rd1234" --name "安全測試" \
+    --email "$name@example.com" >/dev/null
 done
 # The 介接應用服務 portal: one listed app with a logo (a 1×1 PNG), the other apps unlisted.
 "$venv/bin/python" - "$work/logo.png" <<'PY'

@@ -13,9 +13,11 @@ from urllib.parse import parse_qs, unquote, urlparse
 import pyotp
 import requests
 
-from conftest import (ISSUER, RP, Browser, authorization_params, callback_params, csrf_of, form_action, new_rp,
-                      sign_in_and_get_code)
+from conftest import (ISSUER, RP, SEEN_SECRETS, Browser, authorization_params, callback_params, csrf_of, form_action,
+                      new_rp, sign_in_and_get_code)
+from sinks import wait_for_message
 from test_interop import token_request, verify_id_token
+from totp_steps import code_after
 
 PASSWORD = "Passw0rd1234"
 
@@ -58,6 +60,9 @@ def test_revoking_an_app_revokes_its_tokens_and_the_next_sign_in_asks_for_consen
     # Nothing selected: the list again, with a clear message.
     nothing = post_form(browser, listing, {})
     assert nothing.status_code == 422 and "請勾選" in nothing.text
+    # A code issued just before the revocation, exchanged after it, must not become a live grant.
+    early, early_verifier = authorization_params(scope="openid profile", prompt="none")
+    early_code = callback_params(browser.authorize(early))[0]["code"]
     confirm = post_form(browser, listing, {"client_id": ["interop-rp", "not-authorized-app"]})
     assert confirm.status_code == 200
     assert "確定要取消以下 1 個應用服務的授權嗎？" in confirm.text and "Interop RP" in confirm.text
@@ -72,11 +77,14 @@ def test_revoking_an_app_revokes_its_tokens_and_the_next_sign_in_asks_for_consen
                                  auth=(RP["client_id"], RP["client_secret"]), timeout=10)
     assert introspected.json() == {"active": False}
     assert "Interop RP" not in browser.get(ISSUER + "/account/apps").text
+    late = token_request({"grant_type": "authorization_code", "code": early_code, "redirect_uri": RP["redirect_uri"],
+                          "code_verifier": early_verifier})
+    assert late.status_code == 400 and late.json()["error"] == "invalid_grant"
     # Still signed in to EduSSO, but the app must ask again: the consent page comes back.
     params, _ = authorization_params(scope="openid profile")
     again = browser.authorize(params)
     assert again.status_code == 200 and "授權確認" in again.text
-    # A forged confirmation for another student's app does nothing; without a CSRF token it is refused.
+    # A confirmation posted without the page's CSRF token (from another site) is refused.
     forged = browser.post(ISSUER + "/account/apps/revoke/confirm", {"client_id": "interop-rp"})
     assert forged.status_code == 403
 
@@ -141,11 +149,15 @@ def decode_qr(svg):
         os.unlink(file.name)
 
 
-def bind_authenticator(browser):
-    """Walks the wizard; returns (pyotp.TOTP from the QR code, recovery codes)."""
+def bind_authenticator(browser, who):
+    """Walks the wizard; returns (pyotp.TOTP from the QR code, recovery codes, the otpauth URI, the step whose
+    code bound it)."""
     status = browser.get(ISSUER + "/account/2fa")
     assert status.status_code == 200 and "開始" in status.text
-    step = browser.follow(post_form(browser, status, {}))
+    # 開始 asks for the password again.
+    refused = post_form(browser, status, {"password": "not-the-password"})
+    assert refused.status_code == 422 and "密碼不正確" in refused.text
+    step = browser.follow(post_form(browser, refused, {"password": who[1]}))
     assert "準備裝置" in step.text
     step = browser.get(ISSUER + "/account/2fa/setup/apps")
     store_links = [decode_qr(svg) for svg in re.findall(r"<svg.*?</svg>", step.text, re.S)]
@@ -163,27 +175,42 @@ def bind_authenticator(browser):
     shown = re.search(r'<code id="totp-secret">([^<]+)</code>', bind.text).group(1).replace(" ", "")
     assert shown == query["secret"]
     totp = pyotp.TOTP(query["secret"])
-    wrong = post_form(browser, bind, {"code": "000000" if totp.now() != "000000" else "111111"})
+    SEEN_SECRETS.add(query["secret"])
+    bound_step = int(time.time()) // 30
+    code = totp.at(bound_step * 30)
+    wrong = post_form(browser, bind, {"code": "000000" if code != "000000" else "111111"})
     assert wrong.status_code == 422 and "驗證碼不正確" in wrong.text
-    done = post_form(browser, wrong, {"code": totp.now()})
+    since = time.time()
+    done = post_form(browser, wrong, {"code": code})
     assert done.status_code == 200 and "綁定完成" in done.text and done.headers["Cache-Control"] == "no-store"
     codes = re.findall(r"<li><code>([a-z2-9]{5}-[a-z2-9]{5})</code></li>", done.text)
     assert len(codes) == 10
-    return totp, codes, parsed
+    SEEN_SECRETS.update(codes)
+    # The owner is told by e-mail.
+    notice = wait_for_message("mail", who[0].split(".")[1] + "@example.com", since)
+    assert "雙因子" in notice["subject"] and "綁定了驗證器" in notice["body"]
+    return totp, codes, parsed, bound_step
 
 
 def test_binding_enabling_signing_in_with_a_code_replay_recovery_and_unbinding():
     who = account("tfa")
     browser = Browser()
     assert sign_in_directly(browser, who).status_code == 200
-    totp, codes, parsed = bind_authenticator(browser)
+    totp, codes, parsed, last_step = bind_authenticator(browser, who)
     assert unquote(parsed.path) == "/EduSSO:interop.tfa@mail.edu.tw"
     status = browser.get(ISSUER + "/account/2fa")
-    assert "未啟用" in status.text and "10" in status.text
+    assert "未啟用" in status.text and "<dd>10</dd>" in status.text
     # Bound but not turned on: sign-in is still the password alone.
-    assert "查閱個人資料" in sign_in_directly(Browser(), who).text
-    enabled = browser.follow(post_form(browser, status, {}))
+    elsewhere = Browser()
+    assert "查閱個人資料" in sign_in_directly(elsewhere, who).text
+    # 啟用 needs a current code; turning it on signs out every other session (a password-only one above all).
+    wrong = post_form(browser, status, {"code": "12345"})
+    assert wrong.status_code == 422 and "驗證碼不正確" in wrong.text
+    last_step, code = code_after(totp, last_step)
+    enabled = browser.follow(post_form(browser, wrong, {"code": code}))
     assert "已啟用" in enabled.text
+    assert elsewhere.get(ISSUER + "/profile").status_code in (302, 303)
+    assert browser.get(ISSUER + "/profile").status_code == 200
 
     # Signing in to an app now needs a code after the password; no session exists before it.
     phone = Browser()
@@ -193,11 +220,12 @@ def test_binding_enabling_signing_in_with_a_code_replay_recovery_and_unbinding()
     assert phone.get(ISSUER + "/profile").status_code in (302, 303)
     wrong = post_form(phone, step, {"code": "12345"})
     assert wrong.status_code == 401 and "驗證碼不正確" in wrong.text
-    # The code step belongs to the browser that typed the password.
+    # The code step belongs to the browser that typed the password: another browser, with its own cookie and
+    # CSRF token, gets nowhere.
     stranger = Browser()
-    assert stranger.post(form_action(step.text), {"csrf_token": csrf_of(step.text), "code": totp.now()}).status_code in (400, 403)
-    # The binding spent the current step's code: the device's next one (within the allowed drift).
-    used = totp.at(time.time() + 30)
+    own = stranger.get(ISSUER + "/login")
+    assert stranger.post(form_action(step.text), {"csrf_token": csrf_of(own.text), "code": "123456"}).status_code == 400
+    last_step, used = code_after(totp, last_step)
     response = phone.follow(post_form(phone, wrong, {"code": used}))
     if response.status_code == 200:
         response = phone.consent(response)
@@ -218,6 +246,12 @@ def test_binding_enabling_signing_in_with_a_code_replay_recovery_and_unbinding()
     step = sign_in_directly(reuse, who)
     assert post_form(reuse, step, {"code": codes[0]}).status_code == 401
     assert "<dd>9</dd>" in again.get(ISSUER + "/account/2fa").text
+    # 更新個人資料 asks for a fresh sign-in: with two factors, the code step leads back to it.
+    update = again.login(again.get(ISSUER + "/profile/update"), who[0], who[1])
+    assert "/login/2fa/" in update.text
+    last_step, code = code_after(totp, last_step)
+    landed = post_form(again, update, {"code": code})
+    assert landed.status_code == 303 and landed.headers["Location"].startswith("/profile/update/school")
     # The IP records show each method and outcome.
     records = again.get(ISSUER + "/account/ip-records?count=20").text
     for text in ("備用救援碼", "驗證碼重複使用", "驗證碼錯誤", "雙因子驗證碼", "密碼"):
@@ -227,8 +261,10 @@ def test_binding_enabling_signing_in_with_a_code_replay_recovery_and_unbinding()
     unbind = again.get(ISSUER + "/account/2fa/unbind")
     refused = post_form(again, unbind, {"password": "not-the-password"})
     assert refused.status_code == 422 and "不正確" in refused.text
+    since = time.time()
     removed = post_form(again, refused, {"password": PASSWORD})
     assert removed.status_code == 200 and "已解除雙因子綁定" in removed.text
+    assert "解除了雙因子綁定" in wait_for_message("mail", "tfa@example.com", since)["body"]
     assert sign_in_directly(Browser(), who).status_code == 200
     assert "開始" in again.get(ISSUER + "/account/2fa").text
 
@@ -237,10 +273,9 @@ def test_unbinding_with_a_current_code():
     who = account("tfa2")
     browser = Browser()
     sign_in_directly(browser, who)
-    totp, _, _ = bind_authenticator(browser)
+    totp, _, _, last_step = bind_authenticator(browser, who)
     unbind = browser.get(ISSUER + "/account/2fa/unbind")
-    # The binding spent the current step's code: the device's next one (within the allowed drift).
-    removed = post_form(browser, unbind, {"code": totp.at(time.time() + 30)})
+    removed = post_form(browser, unbind, {"code": code_after(totp, last_step)[1]})
     assert removed.status_code == 200 and "已解除雙因子綁定" in removed.text
 
 
@@ -256,11 +291,11 @@ def test_an_app_can_require_two_factors_with_acr_values():
     assert query["error"] == "unmet_authentication_requirements" and query["state"] == params["state"]
     # Bound (not even turned on): an app asking for acr 2 gets the code step, and a password-only session is not
     # enough for it.
-    totp, _, _ = bind_authenticator(browser)
+    totp, _, _, last_step = bind_authenticator(browser, who)
     params, verifier = authorization_params(scope="openid", acr_values="2")
     step = browser.login(browser.authorize(params), who[0], who[1])
     assert "/login/2fa/" in step.text
-    response = browser.follow(post_form(browser, step, {"code": totp.at(time.time() + 30)}))
+    response = browser.follow(post_form(browser, step, {"code": code_after(totp, last_step)[1]}))
     if response.status_code == 200:
         response = browser.consent(response)
     query, _ = callback_params(response)

@@ -151,6 +151,11 @@ public struct AccountEvent: Sendable, Codable, Equatable {
         case defaultPasswordIssued = "default_password_issued"
         case passwordReset = "password_reset"
         case accountActivated = "account_activated"
+        /// An authenticator was bound, two-factor sign-in turned on, or the binding removed (by the student or
+        /// by an operator with `edu-sso account remove-2fa`).
+        case twoFactorBound = "two_factor_bound"
+        case twoFactorEnabled = "two_factor_enabled"
+        case twoFactorRemoved = "two_factor_removed"
     }
 
     public var accountID: String

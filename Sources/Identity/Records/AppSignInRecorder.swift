@@ -3,8 +3,9 @@
 /// then cost one write a second instead of one each.
 ///
 /// A clean shutdown writes what is waiting (`run` flushes before it returns). A crash loses at most the records
-/// of the last window. A batch the database refuses is kept and tried again with the next one; past
-/// `maxPending` records the oldest are dropped (and counted), so a long database outage cannot exhaust memory.
+/// of the last window, or, while the database refuses writes, everything still waiting. A batch the database
+/// refuses is kept and tried again with the next one; past `maxPending` records the oldest are dropped (and
+/// counted), so a long database outage cannot exhaust memory.
 public actor AppSignInRecorder {
     private let store: any LoginRecordStore
     private let window: Duration
@@ -27,10 +28,16 @@ public actor AppSignInRecorder {
     /// Queues one record; returns at once.
     public func record(_ signIn: AppSignIn) {
         pending.append(signIn)
-        if pending.count > maxPending {
-            pending.removeFirst(pending.count - maxPending)
-            dropped += 1
-        }
+        trim()
+    }
+
+    /// Drops the oldest records beyond `maxPending`, a tenth at a time, so that an outage does not make every
+    /// sign-in shift the whole array.
+    private func trim() {
+        guard pending.count > maxPending else { return }
+        let excess = min(pending.count, pending.count - maxPending + maxPending / 10)
+        pending.removeFirst(excess)
+        dropped += excess
     }
 
     /// How many records wait to be written.
@@ -46,13 +53,13 @@ public actor AppSignInRecorder {
         let batch = pending
         pending.removeAll(keepingCapacity: true)
         do {
-            for start in stride(from: 0, to: batch.count, by: 500) {
-                try await store.recordAppSignIns(Array(batch[start..<min(start + 500, batch.count)]))
-            }
+            // One transaction: the batch is written whole or not at all, so a retry never writes a record twice.
+            try await store.recordAppSignIns(batch)
             return pending.isEmpty
         } catch {
             // Kept for the next flush, in order, ahead of what arrived meanwhile.
             pending = batch + pending
+            trim()
             onError(error, pending.count, dropped)
             return false
         }

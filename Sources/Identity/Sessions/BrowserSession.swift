@@ -31,4 +31,6 @@ public protocol SessionStore: Sendable {
     func saveSession(_ session: BrowserSession) async throws
     func session(tokenHash: String) async throws -> BrowserSession?
     func deleteSession(id: String) async throws
+    /// Ends every session of the account but `keptID` (turning two-factor sign-in on ends the others).
+    func deleteSessions(accountID: String, except keptID: String) async throws
 }

@@ -5,7 +5,8 @@ import OIDC
 /// 雙因子認證綁定 (manual 壹拾) and the code step of a sign-in: binding an authenticator app, checking its codes
 /// (±1 step of drift, no replay, a limited number of tries), and ten single-use recovery codes for a lost device.
 public struct TwoFactor: Sendable {
-    /// Wrong codes allowed per account in `attemptWindow` (then the code step waits for the window to pass).
+    /// Code checks allowed per account in `attemptWindow` (each try is counted before comparing, so that parallel
+    /// guesses cannot exceed it; a right code gives the count back). Then the code step waits out the window.
     public static let attemptLimit = 5
     public static let attemptWindow: Int64 = 15 * 60
     public static let recoveryCodeCount = 10
@@ -103,7 +104,7 @@ public struct TwoFactor: Sendable {
     /// login records (method `totp` or `recovery_code`).
     public func verify(account: Account, code typed: String, ip: String, userAgent: String) async throws -> Check {
         let now = clock.now()
-        let compact = typed.filter { !$0.isWhitespace && $0 != "-" }.lowercased()
+        let compact = Self.compact(typed)
         let isRecoveryCode = compact.count == Self.recoveryCodeLength
         func record(_ outcome: LoginAttempt.Outcome) async throws {
             try await records.recordAttempt(
@@ -158,9 +159,13 @@ public struct TwoFactor: Sendable {
         return String(characters[0..<5]) + "-" + String(characters[5...])
     }
 
+    /// A code as typed, without spaces or dashes, in lower case.
+    static func compact(_ typed: String) -> String {
+        typed.filter { !$0.isWhitespace && $0 != "-" }.lowercased()
+    }
+
     func recoveryHash(_ code: String, accountID: String) -> String {
-        let compact = code.filter { !$0.isWhitespace && $0 != "-" }.lowercased()
-        return Secrets.hmac("2fa-recovery:\(accountID):\(compact)", key: hashKey)
+        Secrets.hmac("2fa-recovery:\(accountID):\(Self.compact(code))", key: hashKey)
     }
 
     func seal(_ secret: Data, accountID: String) throws -> String {

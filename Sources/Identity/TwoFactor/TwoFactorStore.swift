@@ -60,17 +60,24 @@ public struct SignInChallenge: BrowserBoundFlow, Codable, Equatable {
     public var id: String
     public var browserHash: String
     public var accountID: String
-    /// The authorization waiting for this sign-in, if any; otherwise the student came to the account pages.
+    /// The authorization waiting for this sign-in, if any.
     public var interactionID: String?
-    /// When the password was checked (the session's `auth_time` is the moment the code step passes).
+    /// Otherwise, the account page to continue to (a path on this server).
+    public var destination: String?
+    /// When the password was checked: a password changed since then voids the challenge (the session's
+    /// `auth_time` is the moment the code step passes).
     public var passwordAt: Int64
     public var expiresAt: Int64
 
-    public init(id: String, browserHash: String, accountID: String, interactionID: String?, passwordAt: Int64, expiresAt: Int64) {
+    public init(
+        id: String, browserHash: String, accountID: String, interactionID: String?, destination: String?,
+        passwordAt: Int64, expiresAt: Int64
+    ) {
         self.id = id
         self.browserHash = browserHash
         self.accountID = accountID
         self.interactionID = interactionID
+        self.destination = destination
         self.passwordAt = passwordAt
         self.expiresAt = expiresAt
     }

@@ -95,17 +95,16 @@ public struct Client: Sendable, Codable, Equatable {
         public var category: String
         /// Where the student goes to use the app (https).
         public var url: String
-        /// The logo as PNG, JPEG or WebP bytes in base64, served by EduSSO itself (no third-party image requests).
-        public var logo: String?
-        public var logoType: String?
+        /// Whether a logo is stored (`ClientLogoStore`); EduSSO serves it itself, so the portal makes no
+        /// third-party image requests.
+        public var hasLogo: Bool
 
-        public init(listed: Bool, description: String, category: String, url: String, logo: String? = nil, logoType: String? = nil) {
+        public init(listed: Bool, description: String, category: String, url: String, hasLogo: Bool = false) {
             self.listed = listed
             self.description = description
             self.category = category
             self.url = url
-            self.logo = logo
-            self.logoType = logoType
+            self.hasLogo = hasLogo
         }
     }
 

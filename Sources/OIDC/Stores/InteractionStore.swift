@@ -27,4 +27,6 @@ public protocol InteractionStore: Sendable {
     func saveInteraction(_ interaction: Interaction) async throws
     func interaction(id: String) async throws -> Interaction?
     func deleteInteraction(id: String) async throws
+    /// Deletes and returns it: of two requests finishing one interaction at once, one gets it (one code).
+    func takeInteraction(id: String) async throws -> Interaction?
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The storage the protocol core needs, as small per-feature protocols. One SQL implementation (module Storage)
 /// serves SQLite and PostgreSQL; tests may substitute their own.
 
@@ -7,6 +9,12 @@ public protocol ClientStore: Sendable {
     /// Inserts or replaces.
     func saveClient(_ client: Client) async throws
     func removeClient(id: String) async throws -> Bool
+}
+
+/// The logos of the apps listed in the students' portal, kept apart from the registrations the token path reads.
+public protocol ClientLogoStore: Sendable {
+    func saveClientLogo(clientID: String, contentType: String, data: Data) async throws
+    func clientLogo(clientID: String) async throws -> (contentType: String, data: Data)?
 }
 
 /// A finished authentication handed back by an interaction (password, county login, …).

@@ -144,6 +144,6 @@ struct AppSignInRecorderService: Service {
     func run() async throws {
         await recorder.run(
             pause: { window in try? await cancelWhenGracefulShutdown { try await Task.sleep(for: window) } },
-            until: { Task.isShuttingDownGracefully })
+            until: { Task.isShuttingDownGracefully || Task.isCancelled })
     }
 }

@@ -127,6 +127,9 @@ extension Services {
         return (account, session)
     }
 
+    /// Where an account page sends a browser that is not signed in.
+    func signInFirst(_ language: Language) -> Response { Responses.redirect("/login?lang=\(language.rawValue)") }
+
     /// The body of a form post whose CSRF token matches this browser. A mismatch throws `InvalidCSRFToken`, which
     /// `ErrorPageMiddleware` turns into the 403 page in the user's language.
     func verifiedForm(_ request: Request) async throws -> RequestParameters {

@@ -39,7 +39,7 @@ struct AccountPagesController: Sendable {
 
     func editPage(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
-        guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
+        guard let account = try await signedInAccount(request) else { return services.signInFirst(lang) }
         return try await renderEdit(request, lang, ["email": account.email ?? "", "mobile": account.mobile ?? ""])
     }
 
@@ -53,7 +53,7 @@ struct AccountPagesController: Sendable {
 
     func edit(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
-        guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
+        guard let account = try await signedInAccount(request) else { return services.signInFirst(lang) }
         let form = try await services.verifiedForm(request)
         let email = String((form.first("email") ?? "").trimmingSpaces().prefix(254))
         let mobile = String((form.first("mobile") ?? "").trimmingSpaces().prefix(20))
@@ -93,7 +93,7 @@ struct AccountPagesController: Sendable {
 
     func verifyPage(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
-        guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
+        guard let account = try await signedInAccount(request) else { return services.signInFirst(lang) }
         return try await renderVerify(request, lang, account: account, error: nil)
     }
 
@@ -125,7 +125,7 @@ struct AccountPagesController: Sendable {
 
     func verify(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
-        guard var account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
+        guard var account = try await signedInAccount(request) else { return services.signInFirst(lang) }
         let form = try await services.verifiedForm(request)
         guard !services.failuresExhausted("code", context) else { return services.rateLimitedPage(lang, context) }
         let pending = try await services.verificationCodes.pending(accountID: account.id, purposes: Self.profilePurposes)
@@ -185,7 +185,7 @@ struct AccountPagesController: Sendable {
 
     func profile(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
-        guard let account = try await signedInAccount(request) else { return Responses.redirect("/login?lang=\(lang.rawValue)") }
+        guard let account = try await signedInAccount(request) else { return services.signInFirst(lang) }
         let portal = try await PortalController.listedApps(services, accountID: account.id)
         let (browserID, newCookie) = services.browser.browserID(request)
         var values: [String: Any] = [

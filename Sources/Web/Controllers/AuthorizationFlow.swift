@@ -13,7 +13,7 @@ struct AuthorizationFlow: Sendable {
     /// Whether the current session can satisfy `request` without signing in again.
     func sessionSuffices(_ session: BrowserSession?, for request: AuthorizationRequest) -> BrowserSession? {
         guard let session else { return nil }
-        if request.requiresSecondFactor && !session.amr.contains(DiscoveryDocument.AMR.otp) { return nil }
+        if request.requiresSecondFactor && !session.hasSecondFactor { return nil }
         if request.prompts.contains(.login) || request.prompts.contains(.selectAccount) { return nil }
         if let maxAge = request.maxAge, services.clock.now() - session.authTime > maxAge { return nil }
         if let hinted = request.idTokenHintSubject, hinted != session.accountID { return nil }
@@ -57,7 +57,11 @@ struct AuthorizationFlow: Sendable {
         }
         let missing = try await scopesNeedingConsent(interaction.request, client: client, accountID: authentication.subject)
         if missing.isEmpty {
-            try await services.store.deleteInteraction(id: interaction.id)
+            // Taken, not deleted: two requests finishing one interaction at once issue one code.
+            guard try await services.store.takeInteraction(id: interaction.id) != nil else {
+                return services.pages.error(
+                    "error_session_expired", language: language, status: .badRequest, requestID: context.requestID)
+            }
             return try await complete(
                 interaction.request, authentication: authentication, context: context,
                 userAgent: request.headers[.userAgent] ?? "", language: language)
@@ -101,5 +105,19 @@ struct AuthorizationFlow: Sendable {
             authentication: authentication, createdAt: now, expiresAt: now + services.config.interactionTTL)
         try await services.store.saveInteraction(interaction)
         return "/interaction/\(interaction.id)"
+    }
+}
+
+extension BrowserSession {
+    /// The session was made with a code from the student's authenticator as well as the password.
+    var hasSecondFactor: Bool { amr.contains(DiscoveryDocument.AMR.otp) }
+}
+
+extension Authentication {
+    /// What a browser session proves, handed to the protocol core.
+    init(session: BrowserSession) {
+        self.init(
+            subject: session.accountID, authTime: session.authTime, amr: session.amr,
+            acr: DiscoveryDocument.ACR.of(amr: session.amr), sessionID: session.id)
     }
 }

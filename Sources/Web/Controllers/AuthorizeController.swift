@@ -46,9 +46,7 @@ struct AuthorizeController: Sendable {
             if noPrompt { return flow.redirectError(.init(.loginRequired, "The user must sign in."), for: authorization, language: language) }
             return try await handOff(authorization, authentication: nil, request: request)
         }
-        let authentication = Authentication(
-            subject: account.id, authTime: session.authTime, amr: session.amr, acr: DiscoveryDocument.ACR.of(amr: session.amr),
-            sessionID: session.id)
+        let authentication = Authentication(session: session)
         let missing = try await flow.scopesNeedingConsent(authorization, client: client, accountID: account.id)
         if !missing.isEmpty {
             if noPrompt {

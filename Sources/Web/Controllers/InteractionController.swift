@@ -97,9 +97,9 @@ struct InteractionController: Sendable {
         switch try await SignInForm(services: services).submit(target, request: request, context: context, language: lang) {
         case .page(let response):
             return response
-        case .signedIn(let account, let session, let cookie):
+        case .signedIn(_, let session, let cookie):
             var response: Response
-            if interaction.request.requiresSecondFactor && !session.amr.contains(DiscoveryDocument.AMR.otp) {
+            if interaction.request.requiresSecondFactor && !session.hasSecondFactor {
                 // The app accepts only two-factor sign-ins and this account has no authenticator bound.
                 response = try await services.formPage(
                     "second_factor_required",
@@ -109,9 +109,7 @@ struct InteractionController: Sendable {
                     switchURL: "/interaction/\(interaction.id)?lang=\(lang.other.rawValue)", status: .forbidden)
             } else {
                 var updated = interaction
-                updated.authentication = Authentication(
-                    subject: account.id, authTime: session.authTime, amr: session.amr,
-                    acr: DiscoveryDocument.ACR.of(amr: session.amr), sessionID: session.id)
+                updated.authentication = Authentication(session: session)
                 response = try await flow.proceed(updated, request: request, context: context, language: lang)
             }
             response.setCookie(cookie)
@@ -123,7 +121,7 @@ struct InteractionController: Sendable {
     func cancel(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let interaction = try await load(request, context) else { return expired(request, context) }
         _ = try await services.verifiedForm(request)
-        try await services.store.deleteInteraction(id: interaction.id)
+        guard try await services.store.takeInteraction(id: interaction.id) != nil else { return expired(request, context) }
         return flow.redirectError(
             .init(.unmetAuthenticationRequirements, "The app requires two-factor sign-in, which this account has not set up."),
             for: interaction.request, language: language(request, interaction))
@@ -135,7 +133,8 @@ struct InteractionController: Sendable {
         }
         let lang = language(request, interaction)
         let form = try await services.verifiedForm(request)
-        try await services.store.deleteInteraction(id: interaction.id)
+        // Taken, not deleted: of two submissions at once, one finishes the interaction (one code).
+        guard try await services.store.takeInteraction(id: interaction.id) != nil else { return expired(request, context) }
         guard form.first("decision") == "approve" else {
             return flow.redirectError(.init(.accessDenied, "The user denied the request."), for: interaction.request, language: lang)
         }

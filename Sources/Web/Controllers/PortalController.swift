@@ -30,7 +30,7 @@ struct PortalController: Sendable {
                         "authorized": authorized.contains(client.id),
                     ]
                     // Absent, not empty: Mustache treats an empty string as true inside a list.
-                    if listing.logo != nil { app["logo"] = "/portal/logo/\(client.id)" }
+                    if listing.hasLogo { app["logo"] = "/portal/logo/\(client.id)" }
                     return app
                 },
             ]
@@ -40,7 +40,7 @@ struct PortalController: Sendable {
     func logo(_ request: Request, _ context: AppContext) async throws -> Response {
         guard let id = context.parameters.get("id"), id.utf8.count <= 64,
             let listing = try await services.store.client(id: id)?.listing, listing.listed,
-            let encoded = listing.logo, let bytes = Data(base64Encoded: encoded), let type = listing.logoType
+            let (type, bytes) = try await services.store.clientLogo(clientID: id)
         else {
             return services.pages.error("error_not_found", language: Language.of(request), status: .notFound, requestID: context.requestID)
         }

@@ -21,7 +21,7 @@ struct SecurityRecordsController: Sendable {
         router.get("/account/ip-records") { request, context in try await ipRecords(request, context) }
     }
 
-    private func signInFirst(_ lang: Language) -> Response { Responses.redirect("/login?lang=\(lang.rawValue)") }
+    private func signInFirst(_ lang: Language) -> Response { services.signInFirst(lang) }
 
     // MARK: 應用服務授權清單 (捌.1)
 

@@ -21,6 +21,8 @@ struct SignInForm: Sendable {
         var interactionID: String? = nil
         /// The app accepts only two-factor sign-ins: a bound authenticator is asked for even when not turned on.
         var requireSecondFactor = false
+        /// Where a direct sign-in continues (the code step of a two-factor sign-in needs to know).
+        var destination: String? = nil
     }
 
     enum Result {
@@ -86,7 +88,8 @@ struct SignInForm: Sendable {
                 let now = services.clock.now()
                 let challenge = SignInChallenge(
                     id: Secrets.randomToken(), browserHash: browserHash, accountID: account.id,
-                    interactionID: target.interactionID, passwordAt: now, expiresAt: now + TwoFactor.challengeLifetime)
+                    interactionID: target.interactionID, destination: target.destination, passwordAt: now,
+                    expiresAt: now + TwoFactor.challengeLifetime)
                 try await services.store.saveChallenge(challenge)
                 return .page(Responses.redirect("/login/2fa/\(challenge.id)?lang=\(language.rawValue)"))
             }
@@ -116,6 +119,8 @@ struct SignInForm: Sendable {
     func submit(_ target: Target, request: Request, context: AppContext, language: Language, thenGoTo destination: String)
         async throws -> Response
     {
+        var target = target
+        target.destination = destination
         switch try await submit(target, request: request, context: context, language: language) {
         case .page(let response):
             return response
@@ -133,7 +138,7 @@ struct SignInForm: Sendable {
 
     /// Tells the owner by e-mail that repeated failures locked the account (in Chinese and English: the reader is
     /// not the person at the keyboard).
-    private func sendLockNotice(to account: Account, until: Int64, ip: String) async throws {
+    func sendLockNotice(to account: Account, until: Int64, ip: String) async throws {
         guard let email = account.email else { return }
         let minutes = String(max(1, (until - services.clock.now() + 59) / 60))
         try await services.send(

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Identity
+import Notify
 import OIDC
 import Storage
 
@@ -35,35 +36,82 @@ struct TwoFactorController: Sendable {
         _ template: String, _ values: [String: Any], _ request: Request, _ lang: Language, path: String,
         title: String = "tfa_title", status: HTTPResponse.Status = .ok
     ) async throws -> Response {
-        var response = try await services.formPage(
+        // Every page is `no-store` (Responses.html), so the key and recovery codes stay out of a shared cache.
+        try await services.formPage(
             template, values, request: request, language: lang, title: Strings.text(title, lang),
             switchURL: "\(path)?lang=\(lang.other.rawValue)", status: status)
-        // Secrets and recovery codes must not stay in a shared computer's cache.
-        response.headers[.cacheControl] = "no-store"
-        return response
     }
 
-    private func signInFirst(_ lang: Language) -> Response { Responses.redirect("/login?lang=\(lang.rawValue)") }
+    private func signInFirst(_ lang: Language) -> Response { services.signInFirst(lang) }
+
+    /// The password typed again, checked like a sign-in (throttled, and in the IP login records); nil when right,
+    /// otherwise what to tell the student.
+    private func passwordProblem(_ account: Account, _ password: String, _ request: Request, _ context: AppContext)
+        async throws -> String?
+    {
+        guard !password.isEmpty else { return "tfa_password_wrong" }
+        switch try await services.passwordSignIn.attempt(
+            username: account.username, password: password, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
+        {
+        case .success: return nil
+        case .badCredentials, .disabled: return "tfa_password_wrong"
+        case .wait, .locked: return "tfa_password_wait"
+        case .lockedNow(let locked, let until):
+            try await SignInForm(services: services).sendLockNotice(to: locked, until: until, ip: context.clientIP)
+            return "tfa_password_wait"
+        }
+    }
+
+    /// Records a change of the two-factor settings in the account's records and tells the owner by e-mail.
+    private func recordChange(
+        _ account: Account, _ kind: AccountEvent.Kind, _ request: Request, _ context: AppContext
+    ) async throws {
+        let userAgent = request.headers[.userAgent] ?? ""
+        try await services.store.recordEvent(
+            AccountEvent(accountID: account.id, at: services.clock.now(), kind: kind, ip: context.clientIP, userAgent: userAgent))
+        guard let email = account.email else { return }
+        let change: (zh: String, en: String) =
+            switch kind {
+            case .twoFactorBound: ("綁定了驗證器", "an authenticator was bound")
+            case .twoFactorEnabled: ("啟用了雙因子驗證", "two-factor sign-in was turned on")
+            default: ("解除了雙因子綁定", "the two-factor binding was removed")
+            }
+        try await services.send(
+            .twoFactorChanged, to: [(.email, email)],
+            values: [
+                "name": account.name, "account": account.address, "time": TaipeiTime.string(services.clock.now()),
+                "change_zh": change.zh, "change_en": change.en, "ip": context.clientIP,
+            ], validFor: 86400)
+    }
 
     func status(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
         guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
-        let binding = try await services.twoFactor.binding(accountID: account.id)
+        return try await page("tfa_status", try await statusValues(account), request, lang, path: "/account/2fa")
+    }
+
+    private func statusValues(_ account: Account) async throws -> [String: Any] {
         var values: [String: Any] = ["account": account.address]
-        if let binding, let confirmedAt = binding.confirmedAt {
+        if let binding = try await services.twoFactor.binding(accountID: account.id), let confirmedAt = binding.confirmedAt {
             values["bound"] = true
             values["enabled"] = binding.enabled
             values["bound_at"] = TaipeiTime.string(confirmedAt)
             values["codes_left"] = String(try await services.twoFactor.recoveryCodesLeft(accountID: account.id))
         }
-        return try await page("tfa_status", values, request, lang, path: "/account/2fa")
+        return values
     }
 
-    /// 開始 (step 1): a new secret for this account, pending until a code from the device proves it.
+    /// 開始 (step 1): a new secret for this account, pending until a code from the device proves it. The password
+    /// is asked again, so that a session left open on a shared computer cannot bind someone else's phone.
     func start(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
         guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
-        _ = try await services.verifiedForm(request)
+        let form = try await services.verifiedForm(request)
+        if let problem = try await passwordProblem(account, String((form.first("password") ?? "").prefix(128)), request, context) {
+            return try await page(
+                "tfa_status", ["account": account.address, "error": Strings.text(problem, lang)], request, lang,
+                path: "/account/2fa", status: .unprocessableContent)
+        }
         guard try await services.twoFactor.start(accountID: account.id) != nil else {
             return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
         }
@@ -119,27 +167,43 @@ struct TwoFactorController: Sendable {
         let lang = Language.of(request)
         guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
         let form = try await services.verifiedForm(request)
-        switch try await services.twoFactor.confirm(accountID: account.id, code: String((form.first("code") ?? "").prefix(32))) {
+        let confirmation = try await services.twoFactor.confirm(
+            accountID: account.id, code: String((form.first("code") ?? "").prefix(32)))
+        switch confirmation {
         case .bound(let codes):
+            try await recordChange(account, .twoFactorBound, request, context)
             return try await page("tfa_done", ["codes": codes], request, lang, path: "/account/2fa")
         case .wrong, .throttled:
             guard let secret = try await services.twoFactor.pendingSecret(accountID: account.id) else {
                 return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
             }
+            let message = confirmation == .throttled ? "tfa_code_throttled" : "tfa_code_wrong"
             return try await bindPage(
-                account: account, secret: secret, request, lang, error: Strings.text("tfa_code_wrong", lang),
-                status: .unprocessableContent)
+                account: account, secret: secret, request, lang, error: Strings.text(message, lang),
+                status: confirmation == .throttled ? .tooManyRequests : .unprocessableContent)
         case .nothingPending:
             return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
         }
     }
 
-    /// 「啟用雙因子驗證」: from now on sign-in asks for a code.
+    /// 「啟用雙因子驗證」: from now on sign-in asks for a code. A current code confirms it, and every other session
+    /// of the account ends: one signed in with the password alone (perhaps by whoever made the student want a
+    /// second factor) must not outlive the change.
     func enable(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
-        guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
-        _ = try await services.verifiedForm(request)
+        guard let (account, session) = try await services.signedIn(request) else { return signInFirst(lang) }
+        let form = try await services.verifiedForm(request)
+        let check = try await services.twoFactor.verify(
+            account: account, code: String((form.first("code") ?? "").prefix(32)), ip: context.clientIP,
+            userAgent: request.headers[.userAgent] ?? "")
+        guard case .accepted = check else {
+            var values = try await statusValues(account)
+            values["error"] = Strings.text(check == .throttled ? "tfa_code_throttled" : "tfa_code_wrong", lang)
+            return try await page("tfa_status", values, request, lang, path: "/account/2fa", status: .unprocessableContent)
+        }
         try await services.twoFactor.setEnabled(accountID: account.id, true)
+        try await services.store.deleteSessions(accountID: account.id, except: session.id)
+        try await recordChange(account, .twoFactorEnabled, request, context)
         return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
     }
 
@@ -161,21 +225,24 @@ struct TwoFactorController: Sendable {
         guard !services.failuresExhausted("unbind", context) else { return services.rateLimitedPage(lang, context) }
         let code = String((form.first("code") ?? "").prefix(32))
         let password = String((form.first("password") ?? "").prefix(128))
-        var proven = false
+        // A code (or recovery code) goes through the code check, the password through the sign-in check: both
+        // are throttled per account and recorded in the IP login records.
+        var problem: String?
         if !code.isEmpty {
             let check = try await services.twoFactor.verify(
                 account: account, code: code, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
-            proven = check == .accepted(usedRecoveryCode: false) || check == .accepted(usedRecoveryCode: true)
-        } else if !password.isEmpty {
-            proven = await services.passwordHasher.verify(password, against: account.passwordHash)
+            if case .accepted = check {} else { problem = check == .throttled ? "tfa_code_throttled" : "tfa_unbind_wrong" }
+        } else {
+            problem = try await passwordProblem(account, password, request, context).map { $0 == "tfa_password_wrong" ? "tfa_unbind_wrong" : $0 }
         }
-        guard proven else {
+        if let problem {
             services.countFailure("unbind", context)
             return try await page(
-                "tfa_unbind", ["error": Strings.text("tfa_unbind_wrong", lang)], request, lang, path: "/account/2fa/unbind",
+                "tfa_unbind", ["error": Strings.text(problem, lang)], request, lang, path: "/account/2fa/unbind",
                 status: .unprocessableContent)
         }
         try await services.twoFactor.remove(accountID: account.id)
+        try await recordChange(account, .twoFactorRemoved, request, context)
         return try await page("tfa_unbound", [:], request, lang, path: "/account/2fa")
     }
 }

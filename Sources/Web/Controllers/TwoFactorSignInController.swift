@@ -44,9 +44,11 @@ struct TwoFactorSignInController: Sendable {
         let lang = Language.of(request)
         guard let challenge = try await load(request, context) else { return expired(lang, context) }
         let form = try await services.verifiedForm(request)
-        guard let account = try await services.store.account(id: challenge.accountID), account.status == .active else {
-            return expired(lang, context)
-        }
+        guard !services.failuresExhausted("code", context) else { return services.rateLimitedPage(lang, context) }
+        // A password changed since this sign-in's password step voids it.
+        guard let account = try await services.store.account(id: challenge.accountID), account.status == .active,
+            (account.passwordChangedAt ?? 0) <= challenge.passwordAt
+        else { return expired(lang, context) }
         let userAgent = request.headers[.userAgent] ?? ""
         switch try await services.twoFactor.verify(
             account: account, code: String((form.first("code") ?? "").prefix(32)), ip: context.clientIP, userAgent: userAgent)
@@ -54,9 +56,11 @@ struct TwoFactorSignInController: Sendable {
         case .accepted:
             break
         case .wrong:
+            services.countFailure("code", context)
             return try await render(
                 challenge, request: request, language: lang, error: Strings.text("tfa_code_wrong", lang), status: .unauthorized)
         case .replayed:
+            services.countFailure("code", context)
             return try await render(
                 challenge, request: request, language: lang, error: Strings.text("tfa_code_replayed", lang), status: .unauthorized)
         case .throttled:
@@ -76,15 +80,13 @@ struct TwoFactorSignInController: Sendable {
         if let interactionID = challenge.interactionID, var interaction = try await services.store.interaction(id: interactionID),
             interaction.expiresAt > services.clock.now()
         {
-            interaction.authentication = Authentication(
-                subject: account.id, authTime: session.authTime, amr: session.amr,
-                acr: DiscoveryDocument.ACR.of(amr: session.amr), sessionID: session.id)
+            interaction.authentication = Authentication(session: session)
             response = try await flow.proceed(interaction, request: request, context: context, language: lang)
         } else if challenge.interactionID != nil {
             response = services.pages.error(
                 "error_session_expired", language: lang, status: .badRequest, requestID: context.requestID)
         } else {
-            response = Responses.redirect("/profile?lang=\(lang.rawValue)")
+            response = Responses.redirect(challenge.destination ?? "/profile?lang=\(lang.rawValue)")
         }
         response.setCookie(cookie)
         return response

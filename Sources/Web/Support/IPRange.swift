@@ -35,10 +35,12 @@ public struct IPRange: Sendable, Equatable, CustomStringConvertible {
 
     /// The address's bytes (4 or 16), or nil when it is not an IP address.
     static func bytes(of text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        // Plain byte buffers rather than in_addr/in6_addr: those C structs are also visible through NIO's
+        // modules, which makes their initialisers ambiguous under MemberImportVisibility.
+        var v4 = [UInt8](repeating: 0, count: 4)
+        if inet_pton(AF_INET, text, &v4) == 1 { return v4 }
+        var v6 = [UInt8](repeating: 0, count: 16)
+        if inet_pton(AF_INET6, text, &v6) == 1 { return v6 }
         return nil
     }
 

@@ -179,6 +179,10 @@ enum Strings {
         "tfa_step_howto": ("步驟 3：操作說明", "Step 3: how to add the account"),
         "tfa_step_bind": ("步驟 4：掃描 QR Code 並綁定", "Step 4: scan the QR code and bind"),
         "tfa_start": ("開始", "Start"),
+        "tfa_start_password": ("請再次輸入密碼，確認是您本人", "Enter your password again to confirm it is you"),
+        "tfa_password_wrong": ("密碼不正確。", "The password is not right."),
+        "tfa_password_wait": ("密碼錯誤次數過多，請稍後再試。", "Too many wrong passwords. Please try again later."),
+        "tfa_enable_code": ("驗證器 App 目前顯示的驗證碼", "The code your authenticator app shows now"),
         "tfa_prepare_text": ("請準備一支您隨身攜帶的智慧型手機。", "Have a smartphone you always carry with you."),
         "tfa_prepare_phone": ("手機需能安裝 App（iOS 或 Android）。", "It must be able to install apps (iOS or Android)."),
         "tfa_prepare_time": ("請將手機時間設為自動同步，驗證碼依時間產生。", "Set its clock to update automatically: codes depend on the time."),
@@ -224,7 +228,10 @@ enum Strings {
         "tfa_state_on": ("已啟用", "On"),
         "tfa_state_off": ("未啟用", "Off"),
         "tfa_codes_left": ("剩餘救援碼", "Recovery codes left"),
-        "tfa_enable_hint": ("驗證器已綁定，但登入時尚未要求驗證碼。", "Your authenticator is bound, but sign-in does not ask for a code yet."),
+        "tfa_enable_hint": (
+            "驗證器已綁定，但登入時尚未要求驗證碼。輸入 App 目前的驗證碼並按「啟用雙因子驗證」後，其他裝置上的登入將會登出。",
+            "Your authenticator is bound, but sign-in does not ask for a code yet. Enter the app's current code and turn it on; your other devices are then signed out."
+        ),
         "tfa_enable": ("啟用雙因子驗證", "Turn on two-factor sign-in"),
         "tfa_unbind": ("解除雙因子綁定", "Remove two-factor binding"),
         "tfa_unbind_text": (
