@@ -225,12 +225,6 @@ enum Migrations {
                 // The list's "last used" and 取消授權 look up an account's records and grants per app.
                 "CREATE INDEX app_sign_ins_account_client ON app_sign_ins (account_id, client_id, at)",
                 "CREATE INDEX grants_subject_client ON grants (subject, client_id)",
-                // 取消授權 also spends the app's unredeemed codes for the student (codes live a minute, so older rows
-                // without a subject do not matter).
-                "ALTER TABLE authorization_codes ADD COLUMN subject TEXT",
-                "CREATE INDEX authorization_codes_subject ON authorization_codes (subject, client_id)",
-                // Portal logos, apart from the client JSON that the token path reads.
-                "CREATE TABLE client_logos (client_id TEXT PRIMARY KEY, content_type TEXT NOT NULL, data TEXT NOT NULL)",
                 // One authenticator per account. The secret is sealed (AES-GCM, bound to the account id);
                 // `last_step` refuses replays; `attempts`/`attempts_since` count wrong codes in a window.
                 """
@@ -243,6 +237,16 @@ enum Migrations {
                 "CREATE TABLE two_factor_recovery_codes (account_id TEXT NOT NULL, code_hash TEXT NOT NULL, PRIMARY KEY (account_id, code_hash))",
                 "CREATE TABLE sign_in_challenges (id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at BIGINT NOT NULL)",
                 "CREATE INDEX sign_in_challenges_expiry ON sign_in_challenges (expires_at)",
+            ]),
+        Migration(
+            version: 14, name: "revoking an app's pending codes, portal logos",
+            statements: [
+                // 取消授權 also spends the app's unredeemed codes for the student (codes live a minute, so older rows
+                // without a subject do not matter).
+                "ALTER TABLE authorization_codes ADD COLUMN subject TEXT",
+                "CREATE INDEX authorization_codes_subject ON authorization_codes (subject, client_id)",
+                // Portal logos, apart from the client JSON that the token path reads.
+                "CREATE TABLE client_logos (client_id TEXT PRIMARY KEY, content_type TEXT NOT NULL, data TEXT NOT NULL)",
             ]),
     ]
 }

@@ -236,16 +236,15 @@ extension SQLStore: LoginRecordStore {
 
     public func recordAppSignIns(_ signIns: [AppSignIn]) async throws {
         guard !signIns.isEmpty else { return }
-        try await transaction { db in
+        try await write { db in
+            // One multi-row INSERT: one statement, committed whole.
+            var insert = db.insert(into: "app_sign_ins").columns("account_id", "client_id", "at", "ip", "user_agent")
             for signIn in signIns {
-                try await db.raw(
-                    """
-                    INSERT INTO app_sign_ins (account_id, client_id, at, ip, user_agent)
-                    VALUES (\(bind: signIn.accountID), \(bind: signIn.clientID), \(bind: signIn.at), \(bind: signIn.ip),
-                            \(bind: signIn.userAgent))
-                    """
-                ).run()
+                insert = insert.values(
+                    SQLBind(signIn.accountID), SQLBind(signIn.clientID), SQLBind(signIn.at), SQLBind(signIn.ip),
+                    SQLBind(signIn.userAgent))
             }
+            try await insert.run()
         }
     }
 
@@ -289,7 +288,7 @@ extension SQLStore: ConsentStore {
 extension SQLStore {
     public func consents(accountID: String) async throws -> [Consent] {
         try await read { db in
-            try await db.raw(
+            var listed = try await db.raw(
                 """
                 SELECT c.client_id, c.scopes, COALESCE(c.first_granted_at, c.granted_at) AS first_granted_at,
                        (SELECT MAX(s.at) FROM app_sign_ins s WHERE s.account_id = c.account_id AND s.client_id = c.client_id) AS last_used_at
@@ -299,7 +298,25 @@ extension SQLStore {
                 Consent(
                     clientID: try row.string("client_id"), scopes: Set(Scope.parse(try row.string("scopes"))),
                     firstGrantedAt: try row.int64("first_granted_at"), lastUsedAt: try row.optionalInt64("last_used_at"))
-            }.sorted { ($0.lastUsedAt ?? $0.firstGrantedAt) > ($1.lastUsedAt ?? $1.firstGrantedAt) }
+            }
+            // Apps holding live grants without a consent (a first-party app that skips the consent page, or a
+            // code saved in the very moment of a revocation): listed too, so that the student can revoke them.
+            let consented = Set(listed.map(\.clientID))
+            let granted = try await db.raw(
+                """
+                SELECT g.client_id, MIN(g.created_at) AS first_granted_at, MAX(g.data) AS data,
+                       (SELECT MAX(s.at) FROM app_sign_ins s WHERE s.account_id = g.subject AND s.client_id = g.client_id) AS last_used_at
+                FROM grants g WHERE g.subject = \(bind: accountID) AND g.revoked_at IS NULL GROUP BY g.client_id, g.subject
+                """
+            ).all()
+            for row in granted where !consented.contains(try row.string("client_id")) {
+                let scopes = (try? row.json("data", as: Grant.self).scopes) ?? []
+                listed.append(
+                    Consent(
+                        clientID: try row.string("client_id"), scopes: Set(scopes),
+                        firstGrantedAt: try row.int64("first_granted_at"), lastUsedAt: try row.optionalInt64("last_used_at")))
+            }
+            return listed.sorted { ($0.lastUsedAt ?? $0.firstGrantedAt) > ($1.lastUsedAt ?? $1.firstGrantedAt) }
         }
     }
 
@@ -318,11 +335,9 @@ extension SQLStore {
                     WHERE subject = \(bind: accountID) AND client_id = \(bind: clientID) AND redeemed_at IS NULL
                     """
                 ).run()
-                if try await db.raw(
+                let hadConsent = try await db.raw(
                     "DELETE FROM consents WHERE account_id = \(bind: accountID) AND client_id = \(bind: clientID) RETURNING client_id"
-                ).first() != nil {
-                    removed.append(clientID)
-                }
+                ).first() != nil
                 // Revoked even without a consent row: the student asked that this app lose access.
                 let revoked = try await db.raw(
                     """
@@ -336,6 +351,7 @@ extension SQLStore {
                         (SELECT id FROM grants WHERE subject = \(bind: accountID) AND client_id = \(bind: clientID))
                     """
                 ).run()
+                if hadConsent || !revoked.isEmpty { removed.append(clientID) }
                 grants += revoked
             }
             return (removed, grants)
@@ -378,10 +394,25 @@ extension SQLStore: SessionStore {
         }
     }
 
-    public func deleteSessions(accountID: String, except keptID: String) async throws {
-        try await write { db in
+    public func endOtherSessions(accountID: String, except keptID: String, at: Int64) async throws {
+        let revoked = try await transaction { db in
             try await db.raw("DELETE FROM browser_sessions WHERE account_id = \(bind: accountID) AND id <> \(bind: keptID)").run()
+            let grants = try await db.raw(
+                """
+                UPDATE grants SET revoked_at = \(bind: at)
+                WHERE subject = \(bind: accountID) AND (session_id IS NULL OR session_id <> \(bind: keptID)) AND revoked_at IS NULL
+                RETURNING id
+                """
+            ).all().map { try $0.string("id") }
+            try await db.raw(
+                """
+                DELETE FROM refresh_tokens WHERE grant_id IN
+                    (SELECT id FROM grants WHERE subject = \(bind: accountID) AND revoked_at IS NOT NULL)
+                """
+            ).run()
+            return grants
         }
+        for grant in revoked { grantCache.remove(grant) }
     }
 }
 

@@ -127,6 +127,10 @@ struct AccountCommand: AsyncParsableCommand {
                     return
                 }
                 try await store.removeTwoFactor(accountID: account.id)
+                try await store.recordEvent(
+                    AccountEvent(
+                        accountID: account.id, at: Clock.system.now(), kind: .twoFactorRemoved, ip: "operator",
+                        userAgent: "edu-sso account remove-2fa"))
                 print("\(account.address): authenticator binding and recovery codes removed; sign-in needs the password only.")
             }
         }

@@ -111,7 +111,7 @@ extension SQLStoreTests {
 }
 
 extension SQLStoreTests {
-    @Test func turningTwoFactorOnEndsTheAccountsOtherSessionsOnly() async throws {
+    @Test func turningTwoFactorOnEndsTheAccountsOtherSessionsAndTheirGrants() async throws {
         try await withStore { (store: SQLStore) async throws in
             func session(_ id: String, _ account: String) -> BrowserSession {
                 BrowserSession(
@@ -121,7 +121,20 @@ extension SQLStoreTests {
             for (id, account) in [("kept", "a"), ("other-1", "a"), ("other-2", "a"), ("someone-else", "b")] {
                 try await store.saveSession(session(id, account))
             }
-            try await store.deleteSessions(accountID: "a", except: "kept")
+            // Grants made from the kept session and from another one.
+            for (grant, sessionID) in [("from-kept", "kept"), ("from-other", "other-1")] {
+                try await store.saveCode(
+                    AuthorizationCode(
+                        codeHash: "code-" + grant, grantID: grant, clientID: "c", redirectURI: "https://a/cb", scopes: ["openid"],
+                        nonce: nil, codeChallenge: nil,
+                        authentication: Authentication(subject: "a", authTime: 1, amr: ["pwd"], sessionID: sessionID), expiresAt: 100))
+                _ = try await store.redeemCode(hash: "code-" + grant, now: 2)
+            }
+            #expect(try await store.saveRefreshToken(refreshRecord("rt-other", grant: "from-other")))
+            try await store.endOtherSessions(accountID: "a", except: "kept", at: 50)
+            #expect(try await store.grant(id: "from-kept")?.revokedAt == nil)
+            #expect(try await store.grant(id: "from-other")?.revokedAt == 50)
+            #expect(try await store.refreshToken(hash: "rt-other") == nil)
             #expect(try await store.session(tokenHash: "hash-kept") != nil)
             #expect(try await store.session(tokenHash: "hash-other-1") == nil)
             #expect(try await store.session(tokenHash: "hash-other-2") == nil)

@@ -203,13 +203,14 @@ def test_binding_enabling_signing_in_with_a_code_replay_recovery_and_unbinding()
     # Bound but not turned on: sign-in is still the password alone.
     elsewhere = Browser()
     assert "查閱個人資料" in sign_in_directly(elsewhere, who).text
-    # 啟用 needs a current code; turning it on signs out every other session (a password-only one above all).
-    wrong = post_form(browser, status, {"code": "12345"})
-    assert wrong.status_code == 422 and "驗證碼不正確" in wrong.text
-    last_step, code = code_after(totp, last_step)
-    enabled = browser.follow(post_form(browser, wrong, {"code": code}))
+    # Turning it on signs out every other session (a password-only one above all) and revokes its apps' grants.
+    _, elsewhere_tokens = app_sign_in(elsewhere, who, prompt="login")
+    since = time.time()
+    enabled = browser.follow(post_form(browser, status, {}))
     assert "已啟用" in enabled.text
+    assert "啟用了雙因子驗證" in wait_for_message("mail", "tfa@example.com", since)["body"]
     assert elsewhere.get(ISSUER + "/profile").status_code in (302, 303)
+    assert token_request({"grant_type": "refresh_token", "refresh_token": elsewhere_tokens["refresh_token"]}).json()["error"] == "invalid_grant"
     assert browser.get(ISSUER + "/profile").status_code == 200
 
     # Signing in to an app now needs a code after the password; no session exists before it.
@@ -257,8 +258,9 @@ def test_binding_enabling_signing_in_with_a_code_replay_recovery_and_unbinding()
     for text in ("備用救援碼", "驗證碼重複使用", "驗證碼錯誤", "雙因子驗證碼", "密碼"):
         assert text in records, text
 
-    # Unbinding needs a current code or the password again.
+    # Unbinding needs a current code, or (in a session signed in with a code, as this one) the password again.
     unbind = again.get(ISSUER + "/account/2fa/unbind")
+    assert 'name="password"' in unbind.text
     refused = post_form(again, unbind, {"password": "not-the-password"})
     assert refused.status_code == 422 and "不正確" in refused.text
     since = time.time()
@@ -275,7 +277,11 @@ def test_unbinding_with_a_current_code():
     sign_in_directly(browser, who)
     totp, _, _, last_step = bind_authenticator(browser, who)
     unbind = browser.get(ISSUER + "/account/2fa/unbind")
-    removed = post_form(browser, unbind, {"code": code_after(totp, last_step)[1]})
+    # This session was signed in with the password alone: the password cannot remove the binding, only a code.
+    assert 'name="password"' not in unbind.text
+    refused = post_form(browser, unbind, {"password": PASSWORD})
+    assert refused.status_code == 422
+    removed = post_form(browser, refused, {"code": code_after(totp, last_step)[1]})
     assert removed.status_code == 200 and "已解除雙因子綁定" in removed.text
 
 

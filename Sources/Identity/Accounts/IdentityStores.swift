@@ -128,11 +128,11 @@ public struct Consent: Sendable, Equatable {
 public protocol ConsentStore: Sendable {
     func consentedScopes(accountID: String, clientID: String) async throws -> Set<String>
     func saveConsent(accountID: String, clientID: String, scopes: Set<String>, at: Int64) async throws
-    /// Every app the account has authorized, the most recently used first.
+    /// Every app the account has authorized (a consent, or live grants without one), the most recently used first.
     func consents(accountID: String) async throws -> [Consent]
-    /// 取消授權: removes the consents for `clientIDs` and, in the same transaction, revokes every live grant the
-    /// account has with those apps (their refresh tokens are deleted; their access tokens stop working because
-    /// their grant is revoked). Returns the apps whose consent was removed.
+    /// 取消授權: removes the consents for `clientIDs` and, in the same transaction, spends the account's unredeemed
+    /// codes for those apps and revokes every live grant it has with them (their refresh tokens are deleted;
+    /// their access tokens stop working because their grant is revoked). Returns the apps that lost something.
     func revokeConsents(accountID: String, clientIDs: [String], at: Int64) async throws -> [String]
 }
 

@@ -1,5 +1,6 @@
 /// Writes app login records (應用服務登入紀錄) off the request path: a sign-in only appends to memory, and the
-/// records are written in batches, one transaction per batch, every `window`. At 08:00 a school's sign-ins
+/// records are written every `window` in chunks of `chunkSize`, one short transaction (one multi-row INSERT)
+/// per chunk, so that a backlog never holds the database's writer for long. At 08:00 a school's sign-ins
 /// then cost one write a second instead of one each.
 ///
 /// A clean shutdown writes what is waiting (`run` flushes before it returns). A crash loses at most the records
@@ -7,6 +8,8 @@
 /// refuses is kept and tried again with the next one; past `maxPending` records the oldest are dropped (and
 /// counted), so a long database outage cannot exhaust memory.
 public actor AppSignInRecorder {
+    /// Rows per INSERT (five values each, well inside SQLite's and PostgreSQL's bind limits).
+    static let chunkSize = 200
     private let store: any LoginRecordStore
     private let window: Duration
     private let maxPending: Int
@@ -52,13 +55,19 @@ public actor AppSignInRecorder {
         defer { flushing = false }
         let batch = pending
         pending.removeAll(keepingCapacity: true)
+        var written = 0
         do {
-            // One transaction: the batch is written whole or not at all, so a retry never writes a record twice.
-            try await store.recordAppSignIns(batch)
+            // Each chunk commits whole or not at all, and only unwritten chunks are kept: a retry never writes a
+            // record twice.
+            while written < batch.count {
+                let end = min(written + Self.chunkSize, batch.count)
+                try await store.recordAppSignIns(Array(batch[written..<end]))
+                written = end
+            }
             return pending.isEmpty
         } catch {
-            // Kept for the next flush, in order, ahead of what arrived meanwhile.
-            pending = batch + pending
+            // The rest is kept for the next flush, in order, ahead of what arrived meanwhile.
+            pending = Array(batch[written...]) + pending
             trim()
             onError(error, pending.count, dropped)
             return false

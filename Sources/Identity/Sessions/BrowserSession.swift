@@ -31,6 +31,7 @@ public protocol SessionStore: Sendable {
     func saveSession(_ session: BrowserSession) async throws
     func session(tokenHash: String) async throws -> BrowserSession?
     func deleteSession(id: String) async throws
-    /// Ends every session of the account but `keptID` (turning two-factor sign-in on ends the others).
-    func deleteSessions(accountID: String, except keptID: String) async throws
+    /// Ends every session of the account but `keptID`, and revokes the app grants made from them (turning
+    /// two-factor sign-in on ends the others).
+    func endOtherSessions(accountID: String, except keptID: String, at: Int64) async throws
 }

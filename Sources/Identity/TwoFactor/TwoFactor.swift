@@ -116,7 +116,9 @@ public struct TwoFactor: Sendable {
         guard let binding = try await store.twoFactor(accountID: account.id), binding.isConfirmed,
             let secret = try? open(binding.sealedSecret, accountID: account.id)
         else { return .notBound }
-        guard try await reserveAttempt(account.id, now) else {
+        // Recovery codes (≈49 bits) cannot be guessed, so they skip the per-account count: someone who has the
+        // password and keeps the count used up with wrong codes cannot lock the owner out of them.
+        if !isRecoveryCode, try await !reserveAttempt(account.id, now) {
             try await record(.throttled)
             return .throttled
         }

@@ -64,21 +64,21 @@ public struct SignInChallenge: BrowserBoundFlow, Codable, Equatable {
     public var interactionID: String?
     /// Otherwise, the account page to continue to (a path on this server).
     public var destination: String?
-    /// When the password was checked: a password changed since then voids the challenge (the session's
-    /// `auth_time` is the moment the code step passes).
-    public var passwordAt: Int64
+    /// A fingerprint of the password hash the password step checked: a password changed since then voids the
+    /// challenge, even within the same second.
+    public var passwordFingerprint: String
     public var expiresAt: Int64
 
     public init(
         id: String, browserHash: String, accountID: String, interactionID: String?, destination: String?,
-        passwordAt: Int64, expiresAt: Int64
+        passwordFingerprint: String, expiresAt: Int64
     ) {
         self.id = id
         self.browserHash = browserHash
         self.accountID = accountID
         self.interactionID = interactionID
         self.destination = destination
-        self.passwordAt = passwordAt
+        self.passwordFingerprint = passwordFingerprint
         self.expiresAt = expiresAt
     }
 }
@@ -88,4 +88,10 @@ public protocol SignInChallengeStore: Sendable {
     func challenge(id: String) async throws -> SignInChallenge?
     /// Deletes and returns it: of two concurrent right answers, one gets the challenge.
     func takeChallenge(id: String) async throws -> SignInChallenge?
+}
+
+extension SignInChallenge {
+    /// What `passwordFingerprint` holds for a password hash (its SHA-256; the hash itself stays in the accounts
+    /// table).
+    public static func fingerprint(ofPasswordHash hash: String) -> String { Secrets.hash(hash) }
 }

@@ -106,6 +106,20 @@ public struct Client: Sendable, Codable, Equatable {
             self.url = url
             self.hasLogo = hasLogo
         }
+
+        enum CodingKeys: String, CodingKey {
+            case listed, description, category, url, hasLogo
+        }
+
+        /// A listing stored before logos had their own table decodes as one without a logo.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            listed = try container.decode(Bool.self, forKey: .listed)
+            description = try container.decode(String.self, forKey: .description)
+            category = try container.decode(String.self, forKey: .category)
+            url = try container.decode(String.self, forKey: .url)
+            hasLogo = try container.decodeIfPresent(Bool.self, forKey: .hasLogo) ?? false
+        }
     }
 
     /// PKCE is mandatory for public clients and for clients registered with require-PKCE; legacy confidential

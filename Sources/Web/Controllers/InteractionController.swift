@@ -128,13 +128,13 @@ struct InteractionController: Sendable {
     }
 
     func consent(_ request: Request, _ context: AppContext) async throws -> Response {
-        guard let interaction = try await load(request, context), let authentication = interaction.authentication else {
-            return expired(request, context)
-        }
-        let lang = language(request, interaction)
+        guard let loaded = try await load(request, context) else { return expired(request, context) }
+        let lang = language(request, loaded)
         let form = try await services.verifiedForm(request)
         // Taken, not deleted: of two submissions at once, one finishes the interaction (one code).
-        guard try await services.store.takeInteraction(id: interaction.id) != nil else { return expired(request, context) }
+        guard let interaction = try await services.store.takeInteraction(id: loaded.id),
+            let authentication = interaction.authentication
+        else { return expired(request, context) }
         guard form.first("decision") == "approve" else {
             return flow.redirectError(.init(.accessDenied, "The user denied the request."), for: interaction.request, language: lang)
         }

@@ -88,7 +88,8 @@ struct SignInForm: Sendable {
                 let now = services.clock.now()
                 let challenge = SignInChallenge(
                     id: Secrets.randomToken(), browserHash: browserHash, accountID: account.id,
-                    interactionID: target.interactionID, destination: target.destination, passwordAt: now,
+                    interactionID: target.interactionID, destination: target.destination,
+                    passwordFingerprint: SignInChallenge.fingerprint(ofPasswordHash: account.passwordHash),
                     expiresAt: now + TwoFactor.challengeLifetime)
                 try await services.store.saveChallenge(challenge)
                 return .page(Responses.redirect("/login/2fa/\(challenge.id)?lang=\(language.rawValue)"))

@@ -186,41 +186,39 @@ struct TwoFactorController: Sendable {
         }
     }
 
-    /// 「啟用雙因子驗證」: from now on sign-in asks for a code. A current code confirms it, and every other session
-    /// of the account ends: one signed in with the password alone (perhaps by whoever made the student want a
-    /// second factor) must not outlive the change.
+    /// 「啟用雙因子驗證」: from now on sign-in asks for a code. Every other session of the account ends, with the
+    /// app grants made from it: one signed in with the password alone (perhaps by whoever made the student want a
+    /// second factor) must not outlive the change. Binding already needed the password and a code from the
+    /// device, so turning it on needs nothing more.
     func enable(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
         guard let (account, session) = try await services.signedIn(request) else { return signInFirst(lang) }
-        let form = try await services.verifiedForm(request)
-        let check = try await services.twoFactor.verify(
-            account: account, code: String((form.first("code") ?? "").prefix(32)), ip: context.clientIP,
-            userAgent: request.headers[.userAgent] ?? "")
-        guard case .accepted = check else {
-            var values = try await statusValues(account)
-            values["error"] = Strings.text(check == .throttled ? "tfa_code_throttled" : "tfa_code_wrong", lang)
-            return try await page("tfa_status", values, request, lang, path: "/account/2fa", status: .unprocessableContent)
+        _ = try await services.verifiedForm(request)
+        guard try await services.twoFactor.binding(accountID: account.id)?.isConfirmed == true else {
+            return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
         }
         try await services.twoFactor.setEnabled(accountID: account.id, true)
-        try await services.store.deleteSessions(accountID: account.id, except: session.id)
+        try await services.store.endOtherSessions(accountID: account.id, except: session.id, at: services.clock.now())
         try await recordChange(account, .twoFactorEnabled, request, context)
         return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
     }
 
     func unbindPage(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
-        guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
+        guard let (account, session) = try await services.signedIn(request) else { return signInFirst(lang) }
         guard try await services.twoFactor.binding(accountID: account.id)?.isConfirmed == true else {
             return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
         }
-        return try await page("tfa_unbind", [:], request, lang, path: "/account/2fa/unbind")
+        return try await page(
+            "tfa_unbind", ["password_allowed": session.hasSecondFactor], request, lang, path: "/account/2fa/unbind")
     }
 
-    /// 解除雙因子綁定: needs a current code (or a recovery code) or the password again, so that a session left open
-    /// on a shared computer cannot remove the second factor.
+    /// 解除雙因子綁定: needs a current code (or a recovery code), so that neither a session left open on a shared
+    /// computer nor someone who only has the password can remove the second factor. The password again is
+    /// enough only in a session that was itself signed in with a code.
     func unbind(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
-        guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
+        guard let (account, session) = try await services.signedIn(request) else { return signInFirst(lang) }
         let form = try await services.verifiedForm(request)
         guard !services.failuresExhausted("unbind", context) else { return services.rateLimitedPage(lang, context) }
         let code = String((form.first("code") ?? "").prefix(32))
@@ -232,14 +230,16 @@ struct TwoFactorController: Sendable {
             let check = try await services.twoFactor.verify(
                 account: account, code: code, ip: context.clientIP, userAgent: request.headers[.userAgent] ?? "")
             if case .accepted = check {} else { problem = check == .throttled ? "tfa_code_throttled" : "tfa_unbind_wrong" }
-        } else {
+        } else if session.hasSecondFactor {
             problem = try await passwordProblem(account, password, request, context).map { $0 == "tfa_password_wrong" ? "tfa_unbind_wrong" : $0 }
+        } else {
+            problem = "tfa_unbind_wrong"
         }
         if let problem {
             services.countFailure("unbind", context)
             return try await page(
-                "tfa_unbind", ["error": Strings.text(problem, lang)], request, lang, path: "/account/2fa/unbind",
-                status: .unprocessableContent)
+                "tfa_unbind", ["error": Strings.text(problem, lang), "password_allowed": session.hasSecondFactor], request, lang,
+                path: "/account/2fa/unbind", status: .unprocessableContent)
         }
         try await services.twoFactor.remove(accountID: account.id)
         try await recordChange(account, .twoFactorRemoved, request, context)

@@ -47,7 +47,8 @@ struct TwoFactorSignInController: Sendable {
         guard !services.failuresExhausted("code", context) else { return services.rateLimitedPage(lang, context) }
         // A password changed since this sign-in's password step voids it.
         guard let account = try await services.store.account(id: challenge.accountID), account.status == .active,
-            (account.passwordChangedAt ?? 0) <= challenge.passwordAt
+            Secrets.constantTimeEquals(
+                SignInChallenge.fingerprint(ofPasswordHash: account.passwordHash), challenge.passwordFingerprint)
         else { return expired(lang, context) }
         let userAgent = request.headers[.userAgent] ?? ""
         switch try await services.twoFactor.verify(
@@ -64,6 +65,7 @@ struct TwoFactorSignInController: Sendable {
             return try await render(
                 challenge, request: request, language: lang, error: Strings.text("tfa_code_replayed", lang), status: .unauthorized)
         case .throttled:
+            services.countFailure("code", context)
             return try await render(
                 challenge, request: request, language: lang, error: Strings.text("tfa_code_throttled", lang),
                 status: .tooManyRequests)

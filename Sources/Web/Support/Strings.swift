@@ -182,7 +182,6 @@ enum Strings {
         "tfa_start_password": ("請再次輸入密碼，確認是您本人", "Enter your password again to confirm it is you"),
         "tfa_password_wrong": ("密碼不正確。", "The password is not right."),
         "tfa_password_wait": ("密碼錯誤次數過多，請稍後再試。", "Too many wrong passwords. Please try again later."),
-        "tfa_enable_code": ("驗證器 App 目前顯示的驗證碼", "The code your authenticator app shows now"),
         "tfa_prepare_text": ("請準備一支您隨身攜帶的智慧型手機。", "Have a smartphone you always carry with you."),
         "tfa_prepare_phone": ("手機需能安裝 App（iOS 或 Android）。", "It must be able to install apps (iOS or Android)."),
         "tfa_prepare_time": ("請將手機時間設為自動同步，驗證碼依時間產生。", "Set its clock to update automatically: codes depend on the time."),
@@ -229,14 +228,18 @@ enum Strings {
         "tfa_state_off": ("未啟用", "Off"),
         "tfa_codes_left": ("剩餘救援碼", "Recovery codes left"),
         "tfa_enable_hint": (
-            "驗證器已綁定，但登入時尚未要求驗證碼。輸入 App 目前的驗證碼並按「啟用雙因子驗證」後，其他裝置上的登入將會登出。",
-            "Your authenticator is bound, but sign-in does not ask for a code yet. Enter the app's current code and turn it on; your other devices are then signed out."
+            "驗證器已綁定，但登入時尚未要求驗證碼。按「啟用雙因子驗證」後，其他裝置上的登入將會登出。",
+            "Your authenticator is bound, but sign-in does not ask for a code yet. Once you turn it on, your other devices are signed out."
         ),
         "tfa_enable": ("啟用雙因子驗證", "Turn on two-factor sign-in"),
         "tfa_unbind": ("解除雙因子綁定", "Remove two-factor binding"),
         "tfa_unbind_text": (
             "解除後，登入時將不再需要驗證碼，救援碼也會失效。請輸入目前的驗證碼（或救援碼），或再次輸入密碼以確認。",
             "After removal, sign-in no longer asks for a code and the recovery codes stop working. Confirm with a current code (or a recovery code) or your password."
+        ),
+        "tfa_unbind_text_code": (
+            "解除後，登入時將不再需要驗證碼，救援碼也會失效。請輸入驗證器目前的驗證碼或一組救援碼以確認。",
+            "After removal, sign-in no longer asks for a code and the recovery codes stop working. Confirm with the authenticator's current code or a recovery code."
         ),
         "tfa_unbind_code": ("目前的驗證碼或救援碼", "Current code or recovery code"),
         "tfa_unbind_password": ("或輸入密碼", "Or your password"),
