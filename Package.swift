@@ -12,7 +12,8 @@ let package = Package(
     name: "EduSSO",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "edu-sso", targets: ["edu-sso"])
+        .executable(name: "edu-sso", targets: ["edu-sso"]),
+        .executable(name: "county-idp", targets: ["county-idp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -94,11 +95,24 @@ let package = Package(
             resources: [.copy("Templates")],
             swiftSettings: swiftSettings
         ),
+        // The relying-party client for county OpenID providers: discovery, code + PKCE, ID-token verification.
+        .target(
+            name: "Federation",
+            dependencies: [
+                "OIDC",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: controllers, middleware, templates, i18n.
         .target(
             name: "Web",
             dependencies: [
-                "OIDC", "Identity", "Storage", "Notify",
+                "OIDC", "Identity", "Storage", "Notify", "Federation",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -118,10 +132,38 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The mock county OpenID providers (縣市帳號) for development and tests: the OIDC core with a small
+        // account directory and the counties' login screens.
+        .target(
+            name: "CountyIdP",
+            dependencies: [
+                "OIDC", "Identity", "Storage", "Web",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Templates")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "county-idp",
+            dependencies: [
+                "CountyIdP", "Storage", "OIDC", "Identity",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "OIDCTests", dependencies: ["OIDC"], swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "NotifyTests", dependencies: ["Notify"], swiftSettings: swiftSettings),
+        .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: swiftSettings),
         .testTarget(
             name: "WebTests",
             dependencies: [

@@ -248,5 +248,14 @@ enum Migrations {
                 // Portal logos, apart from the client JSON that the token path reads.
                 "CREATE TABLE client_logos (client_id TEXT PRIMARY KEY, content_type TEXT NOT NULL, data TEXT NOT NULL)",
             ]),
+        Migration(
+            version: 15, name: "county federation",
+            statements: [
+                // A sign-in through a county (縣市帳號) in progress: state, nonce and PKCE verifier, bound to the browser.
+                "CREATE TABLE federation_states (id TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at BIGINT NOT NULL)",
+                "CREATE INDEX federation_states_expiry ON federation_states (expires_at)",
+                // The county that authenticated a federated session, released to apps as `idp`.
+                "ALTER TABLE browser_sessions ADD COLUMN idp TEXT",
+            ]),
     ]
 }

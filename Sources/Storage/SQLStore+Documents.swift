@@ -8,6 +8,7 @@ extension SQLStore {
     enum DocumentTable: String {
         case interactions, registrations, recoveries
         case signInChallenges = "sign_in_challenges"
+        case federationStates = "federation_states"
     }
 
     func saveDocument(_ value: some Encodable, id: String, expiresAt: Int64, in table: DocumentTable) async throws {
@@ -100,5 +101,15 @@ extension SQLStore: SignInChallengeStore {
 
     public func takeChallenge(id: String) async throws -> SignInChallenge? {
         try await takeDocument(id: id, in: .signInChallenges, as: SignInChallenge.self)
+    }
+}
+
+extension SQLStore: FederationStateStore {
+    public func saveFederationState(_ state: FederationState) async throws {
+        try await saveDocument(state, id: state.id, expiresAt: state.expiresAt, in: .federationStates)
+    }
+
+    public func takeFederationState(id: String) async throws -> FederationState? {
+        try await takeDocument(id: id, in: .federationStates, as: FederationState.self)
     }
 }

@@ -140,6 +140,13 @@ extension SQLStore: AccountStore {
         for grant in revoked { grantCache.remove(grant) }
     }
 
+    /// Every account, in creation order, up to `limit` (the mock county directories list theirs).
+    public func allAccounts(limit: Int) async throws -> [Account] {
+        try await read { db in
+            try await db.raw("SELECT * FROM accounts ORDER BY created_at, username LIMIT \(bind: limit)").all().map(Self.account(from:))
+        }
+    }
+
     public func endSessionsAndGrants(accountID: String, at: Int64) async throws {
         let revoked = try await transaction { db in try await Self.endSessionsAndGrants(db, accountID: accountID, at: at) }
         for grant in revoked { grantCache.remove(grant) }
@@ -367,9 +374,10 @@ extension SQLStore: SessionStore {
         try await write { db in
             try await db.raw(
                 """
-                INSERT INTO browser_sessions (id, token_hash, account_id, auth_time, amr, created_at, expires_at, ip, user_agent)
+                INSERT INTO browser_sessions (id, token_hash, account_id, auth_time, amr, created_at, expires_at, ip, user_agent, idp)
                 VALUES (\(bind: session.id), \(bind: session.tokenHash), \(bind: session.accountID), \(bind: session.authTime),
-                        \(bind: amr), \(bind: session.createdAt), \(bind: session.expiresAt), \(bind: session.ip), \(bind: session.userAgent))
+                        \(bind: amr), \(bind: session.createdAt), \(bind: session.expiresAt), \(bind: session.ip), \(bind: session.userAgent),
+                        \(bind: session.idp))
                 ON CONFLICT (id) DO UPDATE SET auth_time = excluded.auth_time, amr = excluded.amr, expires_at = excluded.expires_at
                 """
             ).run()
@@ -383,7 +391,7 @@ extension SQLStore: SessionStore {
                     id: try row.string("id"), tokenHash: try row.string("token_hash"), accountID: try row.string("account_id"),
                     authTime: try row.int64("auth_time"), amr: Scope.parse(try row.string("amr")),
                     createdAt: try row.int64("created_at"), expiresAt: try row.int64("expires_at"), ip: try row.string("ip"),
-                    userAgent: try row.string("user_agent"))
+                    userAgent: try row.string("user_agent"), idp: try row.optionalString("idp"))
             }
         }
     }

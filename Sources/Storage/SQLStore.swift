@@ -130,6 +130,7 @@ public final class SQLStore: Sendable {
             ("registrations", "DELETE FROM registrations WHERE expires_at < \(bind: now) RETURNING id"),
             ("recoveries", "DELETE FROM recoveries WHERE expires_at < \(bind: now) RETURNING id"),
             ("sign_in_challenges", "DELETE FROM sign_in_challenges WHERE expires_at < \(bind: now) RETURNING id"),
+            ("federation_states", "DELETE FROM federation_states WHERE expires_at < \(bind: now) RETURNING id"),
             ("default_passwords", "DELETE FROM default_passwords WHERE expires_at < \(bind: now) RETURNING account_id"),
             ("verification_codes", "DELETE FROM verification_codes WHERE expires_at < \(bind: now) RETURNING id"),
             ("browser_sessions", "DELETE FROM browser_sessions WHERE expires_at < \(bind: now) RETURNING id"),

@@ -8,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
 swift build --product edu-sso >/dev/null
+swift build --product county-idp >/dev/null
 bin="$root/.build/debug/edu-sso"
+county_bin="$root/.build/debug/county-idp"
 
 work=$(mktemp -d)
 port=$((20000 + RANDOM % 20000))
@@ -18,8 +20,10 @@ export EDU_SSO_ISSUER="http://127.0.0.1:$port" EDU_SSO_PORT=$port EDU_SSO_DATA_D
        EDU_SSO_CAPTCHA_TEST_CODE=123
 server_pid=""
 sinks_pid=""
+county_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+  [ -n "$county_pid" ] && kill "$county_pid" 2>/dev/null
   [ -n "$sinks_pid" ] && kill "$sinks_pid" 2>/dev/null
   wait 2>/dev/null || true
   rm -rf "$work"
@@ -99,6 +103,9 @@ PY
 "$bin" client listing interop-rp --description "互通測試用的學習平臺" --category 學習資源 \
   --url https://rp.example.edu.tw/ --logo-file "$work/logo.png" >/dev/null
 # Two accounts already bound to one mobile number: a third is refused.
+"$bin" account add --username interop.khlinked --password "Passw0rd1234" --name "高雄小明" --national-id E120002005 \
+  --school-id 523601 --school-name 市立鼓山區鼓山國小 --grade 5 --class-no 03 --class-title 五年三班 --seat-no 7 \
+  --year 114 --semester 1 >/dev/null
 "$bin" account add --username interop.sibling1 --password "Passw0rd1234" --name "兄" --mobile 0955666777 >/dev/null
 "$bin" account add --username interop.sibling2 --password "Passw0rd1234" --name "弟" --mobile 0955666777 >/dev/null
 
@@ -112,8 +119,38 @@ printf '%s\n' "national_id,name,school_code,school_level,grade,class_no,seat_no,
   "B120000062,鄭家豪,193662,國小,6,05,12,114,1,在學" "B220000082,蔡宜庭,193662,國小,6,05,13,114,1,在學" \
   "B120000071,簡小雨,193662,國小,6,06,1,114,1,在學" "B120000099,柯大山,193662,國小,6,06,2,114,1,在學" \
   "B120000106,林目標,193662,國小,6,06,3,114,1,在學" \
+  "E120002005,高雄小明,523601,國小,5,03,7,114,1,在學" "E120002014,高雄小華,523601,國小,5,03,8,114,1,在學" \
+  "E120002023,高雄停用,523601,國小,5,03,9,114,1,在學" \
   > "$work/roster.csv"
 "$bin" registry import "$work/roster.csv" >/dev/null
+
+# Mock county providers (county-idp) on their own loopback ports; "zz" is configured at EduSSO but never runs
+# (a county that is down). Test identities are added for known registry records; the rest is seeded.
+cport=$((port + 1))
+cat >"$work/counties.yaml" <<YAML
+host: 127.0.0.1
+data_dir: $work/counties
+client_id: edu-sso
+redirect_uris: [$EDU_SSO_ISSUER/login/county/callback]
+post_logout_redirect_uris: [$EDU_SSO_ISSUER/]
+registry_database: $work/data/edu-sso.sqlite
+seed_password: County1234
+seed_per_school: 2
+counties:
+  - {code: kh, name: 高雄市, port: $cport, style: seat, client_secret: county-test-secret-kh-0123456789}
+  - {code: tp, name: 臺北市, port: $((cport + 1)), style: classic, client_secret: county-test-secret-tp-0123456789}
+YAML
+export EDU_SSO_COUNTIES="[{\"code\":\"kh\",\"name\":\"高雄市\",\"issuer\":\"http://127.0.0.1:$cport\",\"client_id\":\"edu-sso\",\"client_secret\":\"county-test-secret-kh-0123456789\"},{\"code\":\"tp\",\"name\":\"臺北市\",\"issuer\":\"http://127.0.0.1:$((cport + 1))\",\"client_id\":\"edu-sso\",\"client_secret\":\"county-test-secret-tp-0123456789\"},{\"code\":\"zz\",\"name\":\"停機縣\",\"issuer\":\"http://127.0.0.1:$((cport + 2))\",\"client_id\":\"edu-sso\",\"client_secret\":\"county-test-secret-zz-0123456789\"}]"
+export EDU_SSO_COUNTY_TIMEOUT_SECONDS=2 COUNTY_CONFIG="$work/counties.yaml" COUNTY_BIN="$county_bin"
+"$county_bin" account add --config "$work/counties.yaml" --county kh --username khlinked --password County1234 \
+  --national-id E120002005 --name 高雄小明 --school-id 523601 --grade 5 --class-no 03 --seat-no 7 >/dev/null
+"$county_bin" account add --config "$work/counties.yaml" --county kh --username khnew --password County1234 \
+  --national-id E120002014 --name 高雄小華 --school-id 523601 --grade 5 --class-no 03 --seat-no 8 >/dev/null
+"$county_bin" account add --config "$work/counties.yaml" --county kh --username khoff --password County1234 \
+  --national-id E120002023 --name 高雄停用 --school-id 523601 --grade 5 --class-no 03 --seat-no 9 >/dev/null
+"$county_bin" account disable --config "$work/counties.yaml" --county kh khoff >/dev/null
+"$county_bin" serve --config "$work/counties.yaml" >"$work/county.log" 2>&1 &
+county_pid=$!
 
 "$bin" serve >"$work/server.log" 2>&1 &
 server_pid=$!
@@ -122,11 +159,16 @@ for _ in $(seq 1 100); do
   sleep 0.2
 done
 curl -fsS "$EDU_SSO_ISSUER/healthz" >/dev/null || { cat "$work/server.log"; exit 1; }
+for _ in $(seq 1 100); do
+  curl -fsS "http://127.0.0.1:$cport/.well-known/openid-configuration" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "http://127.0.0.1:$cport/.well-known/openid-configuration" >/dev/null || { cat "$work/county.log"; exit 1; }
 
 status=0
 export INTEROP_BIN="$bin"
 # Two runs: each suite has its own conftest module.
 "$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
 "$venv/bin/pytest" -q -p no:cacheprovider Tests/browser || status=$?
-if [ $status -ne 0 ]; then echo "--- server log"; tail -50 "$work/server.log"; fi
+if [ $status -ne 0 ]; then echo "--- server log"; tail -50 "$work/server.log"; echo "--- county log"; tail -20 "$work/county.log"; fi
 exit $status

@@ -160,10 +160,14 @@ def test_serve_refuses_development_mode_off_loopback_and_production_without_a_se
     assert https.returncode != 0 and "development: true is only for a loopback http issuer" in https.stderr
     public_host = serve_refusal(EDU_SSO_HOST="0.0.0.0")
     assert public_host.returncode != 0 and "loopback" in public_host.stderr
-    # Production with neither sender, and with only one of the two channels the recovery flows need.
-    production = serve_refusal("EDU_SSO_SMTP_HOST", "EDU_SSO_SMS_GATEWAY_URL", EDU_SSO_DEVELOPMENT="false")
+    # Production refuses the development counties' plain-http issuers.
+    counties = serve_refusal(EDU_SSO_DEVELOPMENT="false")
+    assert counties.returncode != 0 and "issuer must be https in production" in counties.stderr
+    # Production with neither sender, and with only one of the two channels the recovery flows need (no counties
+    # configured, so that the sender check is the one that speaks).
+    production = serve_refusal("EDU_SSO_SMTP_HOST", "EDU_SSO_SMS_GATEWAY_URL", EDU_SSO_DEVELOPMENT="false", EDU_SSO_COUNTIES="")
     assert production.returncode != 0 and "Production mode needs a real sender for every channel" in production.stderr
     assert "smtp_host" in production.stderr and "sms_gateway_url" in production.stderr
-    email_only = serve_refusal("EDU_SSO_SMS_GATEWAY_URL", EDU_SSO_DEVELOPMENT="false")
+    email_only = serve_refusal("EDU_SSO_SMS_GATEWAY_URL", EDU_SSO_DEVELOPMENT="false", EDU_SSO_COUNTIES="")
     assert email_only.returncode != 0 and "SMS (sms_gateway_url)" in email_only.stderr
     assert "smtp_host" not in email_only.stderr

@@ -55,6 +55,8 @@ public struct LoginAttempt: Sendable, Codable, Equatable {
         public static let password = "password"
         public static let totp = "totp"
         public static let recoveryCode = "recovery_code"
+        /// A sign-in through a county provider (縣市帳號): `county:<code>`.
+        public static func county(_ code: String) -> String { "county:\(code)" }
     }
 
     public var username: String

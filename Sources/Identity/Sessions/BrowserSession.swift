@@ -10,10 +10,12 @@ public struct BrowserSession: Sendable, Codable, Equatable {
     public var expiresAt: Int64
     public var ip: String
     public var userAgent: String
+    /// The county provider (its issuer) that authenticated a federated session (縣市帳號); nil for EduSSO's own.
+    public var idp: String?
 
     public init(
         id: String, tokenHash: String, accountID: String, authTime: Int64, amr: [String], createdAt: Int64,
-        expiresAt: Int64, ip: String, userAgent: String
+        expiresAt: Int64, ip: String, userAgent: String, idp: String? = nil
     ) {
         self.id = id
         self.tokenHash = tokenHash
@@ -24,6 +26,7 @@ public struct BrowserSession: Sendable, Codable, Equatable {
         self.expiresAt = expiresAt
         self.ip = ip
         self.userAgent = userAgent
+        self.idp = idp
     }
 }
 

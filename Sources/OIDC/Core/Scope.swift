@@ -6,9 +6,11 @@ public enum Scope {
     /// Every scope the server accepts, in the order discovery lists them.
     public static let supported: [String] = [
         "openid", "profile", "email", "phone", "offline_access",
-        "openid2", "eduinfo", "educloudroles", "guid", "personid", "relation",
+        "openid2", "eduinfo", "educloudroles", "guid", "personid", "relation", "exchangedata",
     ]
 
+    /// `exchangedata` is the private scope of federation between the MOE hub and the counties: a county releases
+    /// the national ID under it (EduSSO asks its counties for it, and releases nothing more for it itself).
     /// What a newly registered client may request unless the operator narrows or widens it. `personid` releases
     /// national IDs and `guid` links a student across apps, so each must be granted to a client explicitly.
     public static let defaultAllowed: [String] = [

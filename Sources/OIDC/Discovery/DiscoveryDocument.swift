@@ -34,6 +34,8 @@ public enum DiscoveryDocument {
     public enum AMR {
         public static let password = "pwd"
         public static let otp = "otp"
+        /// Authenticated by a federated provider (a county, named by the ID token's `idp`).
+        public static let federated = "fed"
     }
 
     public static func build(issuer: String, uiLocales: [String] = ["zh-TW", "en"]) -> [String: JSONValue] {

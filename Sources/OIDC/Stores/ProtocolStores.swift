@@ -25,13 +25,19 @@ public struct Authentication: Sendable, Codable, Equatable {
     public var acr: String?
     /// The browser session id, released as `sid`.
     public var sessionID: String?
+    /// The identity provider that authenticated the user when it was not EduSSO itself (a county's issuer),
+    /// released as `idp`.
+    public var idp: String?
 
-    public init(subject: String, authTime: Int64, amr: [String], acr: String? = nil, sessionID: String? = nil) {
+    public init(
+        subject: String, authTime: Int64, amr: [String], acr: String? = nil, sessionID: String? = nil, idp: String? = nil
+    ) {
         self.subject = subject
         self.authTime = authTime
         self.amr = amr
         self.acr = acr
         self.sessionID = sessionID
+        self.idp = idp
     }
 }
 

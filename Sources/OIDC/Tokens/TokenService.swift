@@ -278,6 +278,7 @@ public struct TokenService: Sendable {
         claims["acr"] = .string(auth.acr ?? "0")
         if let nonce = grant.nonce { claims["nonce"] = .string(nonce) }
         if let sid = auth.sessionID { claims["sid"] = .string(sid) }
+        if let idp = auth.idp { claims["idp"] = .string(idp) }
         let alg = SigningKey.Algorithm(rawValue: client.idTokenAlg) ?? .rs256
         return try await keys.sign(claims, alg: alg)
     }

@@ -3,6 +3,7 @@ import Identity
 import Storage
 import Logging
 import Foundation
+import Federation
 import Yams
 
 /// Server configuration. Values come from `config/edu-sso.yaml` (or `--config FILE`), then `EDU_SSO_*` environment
@@ -85,6 +86,12 @@ public struct AppConfig: Sendable {
     /// Where 聯絡我們 questions are e-mailed (customer service). Without it they are only stored as tickets
     /// (`edu-sso tickets`), and the server says so at start-up.
     public var supportEmail: String?
+    /// County/city OpenID providers (縣市帳號) students may sign in with: `counties` in the file is a list of
+    /// {code, name, issuer, client_id, client_secret or client_secret_file, icon}; `EDU_SSO_COUNTIES` takes the
+    /// same list as JSON.
+    public var counties: [CountyProvider] = []
+    /// Every call to a county (discovery, JWKS, token) gives up after this long.
+    public var countyTimeoutSeconds: Int64 = 5
     /// Retries of a failed message wait this long, doubling each time (up to 15 minutes).
     public var messageRetryBaseSeconds: Int64 = 30
     public var messageMaxAttempts = 10
@@ -115,6 +122,11 @@ public struct AppConfig: Sendable {
                 throw ConfigError("\(path) must be a mapping of keys to values.")
             }
             for (key, value) in mapping {
+                if let list = value as? [Any], list.first is [String: Any], let entries = value as? [[String: Any]] {
+                    // A list of mappings (counties) is kept as JSON, the form the environment gives it in.
+                    values[key] = String(decoding: try JSONSerialization.data(withJSONObject: entries, options: [.sortedKeys]), as: UTF8.self)
+                    continue
+                }
                 // Lists (trusted_proxies) arrive as YAML sequences; the environment gives them comma-separated.
                 values[key] = (value as? [Any]).map { $0.map { "\($0)" }.joined(separator: ",") } ?? "\(value)"
             }
@@ -180,6 +192,8 @@ public struct AppConfig: Sendable {
         mailFromName = reader.string("mail_from_name", mailFromName)
         smtpTimeoutSeconds = try reader.int64("smtp_timeout_seconds", smtpTimeoutSeconds)
         supportEmail = reader.optionalString("support_email")
+        counties = try Self.counties(reader.optionalString("counties"))
+        countyTimeoutSeconds = try reader.int64("county_timeout_seconds", countyTimeoutSeconds)
         smsGatewayURL = reader.optionalString("sms_gateway_url")
         smsGatewayUsername = reader.optionalString("sms_gateway_username")
         smsGatewayPassword = try reader.secret("sms_gateway_password")
@@ -260,6 +274,13 @@ public struct AppConfig: Sendable {
         if let supportEmail, AccountRules.checkEmail(supportEmail) != nil {
             throw ConfigError("support_email must be an e-mail address.")
         }
+        if !development, let plain = counties.first(where: { !$0.issuer.lowercased().hasPrefix("https://") }) {
+            throw ConfigError("counties: \(plain.code)'s issuer must be https in production (only the development mocks use http).")
+        }
+        if Set(counties.map(\.code)).count != counties.count { throw ConfigError("counties: each code may appear once.") }
+        if countyTimeoutSeconds < 1 || countyTimeoutSeconds > 30 {
+            throw ConfigError("county_timeout_seconds must be between 1 and 30.")
+        }
         if passwordMemoryKiB < 7 * 1024 || passwordIterations < 1 {
             throw ConfigError("password_memory_kib must be at least 7168 and password_iterations at least 1.")
         }
@@ -272,6 +293,33 @@ public struct ConfigError: Error, CustomStringConvertible {
 }
 
 /// Reads typed values and remembers which keys were used, so that a misspelt key is reported, not ignored.
+extension AppConfig {
+    /// Parses the `counties` list; a client secret may come from a file (`client_secret_file`).
+    static func counties(_ json: String?) throws -> [CountyProvider] {
+        guard let json else { return [] }
+        guard let entries = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]] else {
+            throw ConfigError("counties must be a list of {code, name, issuer, client_id, client_secret, icon}.")
+        }
+        return try entries.map { entry in
+            func field(_ name: String) -> String? { (entry[name] as? String).flatMap { $0.isEmpty ? nil : $0 } }
+            var secret = field("client_secret")
+            if let path = field("client_secret_file") {
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw ConfigError("counties: cannot read client_secret_file \(path).")
+                }
+                secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            guard let code = field("code"), code.range(of: "^[a-z]{2,8}$", options: .regularExpression) != nil,
+                let name = field("name"), let issuer = field("issuer"), URL(string: issuer)?.host != nil,
+                let clientID = field("client_id"), let secret
+            else {
+                throw ConfigError("counties: each entry needs code (2–8 lower-case letters), name, issuer, client_id and client_secret.")
+            }
+            return CountyProvider(code: code, name: name, issuer: issuer, clientID: clientID, clientSecret: secret, icon: field("icon"))
+        }
+    }
+}
+
 private struct ConfigReader {
     let values: [String: String]
     var used = Set<String>()

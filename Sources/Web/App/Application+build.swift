@@ -73,6 +73,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
     TwoFactorController(services: services).addRoutes(to: router)
     TwoFactorSignInController(services: services).addRoutes(to: router)
     PortalController(services: services).addRoutes(to: router)
+    CountySignInController(services: services).addRoutes(to: router)
     if let demo {
         DemoController(services: services, seed: demo).addRoutes(to: router)
         DevOutboxController(services: services).addRoutes(to: router)

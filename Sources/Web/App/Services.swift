@@ -1,4 +1,5 @@
 import Crypto
+import Federation
 import Foundation
 import Hummingbird
 import Identity
@@ -33,6 +34,8 @@ public final class Services: Sendable {
     let messageTemplates: MessageTemplates
     public let verificationCodes: VerificationCodes
     public let twoFactor: TwoFactor
+    /// The relying-party client for the county providers (縣市帳號).
+    public let federation: FederationClient
     /// App login records go through this batched writer, never straight to the database from a request.
     public let appSignIns: AppSignInRecorder
     public let clock: Clock
@@ -91,6 +94,9 @@ public final class Services: Sendable {
         self.twoFactor = TwoFactor(
             store: store, records: store, clock: clock,
             secret: try ServerSecret.load("totp-secret", directory: config.keysDir), hashKey: codeKey)
+        var federationTiming = FederationClient.Timing()
+        federationTiming.timeout = .seconds(config.countyTimeoutSeconds)
+        self.federation = FederationClient(timing: federationTiming, clock: clock)
         self.appSignIns = AppSignInRecorder(
             store: store, window: .milliseconds(config.recordBatchMs),
             onError: { error, waiting, dropped in

@@ -118,6 +118,6 @@ extension Authentication {
     init(session: BrowserSession) {
         self.init(
             subject: session.accountID, authTime: session.authTime, amr: session.amr,
-            acr: DiscoveryDocument.ACR.of(amr: session.amr), sessionID: session.id)
+            acr: DiscoveryDocument.ACR.of(amr: session.amr), sessionID: session.id, idp: session.idp)
     }
 }

@@ -1,3 +1,4 @@
+import Federation
 import Foundation
 import Hummingbird
 import Identity
@@ -123,6 +124,14 @@ struct SecurityRecordsController: Sendable {
             language: lang, title: Strings.text("records_apps_title", lang))
     }
 
+    /// 密碼, 雙因子驗證碼, … or 縣市帳號（高雄市） for a county sign-in.
+    private func methodLabel(_ method: String, _ lang: Language) -> String {
+        guard method.hasPrefix("county:") else { return Strings.text("method_\(method)", lang) }
+        let code = method.dropFirst("county:".count)
+        let county = services.config.counties.first { $0.code == code }?.name ?? String(code)
+        return Strings.text("method_county", lang).replacingOccurrences(of: "{county}", with: county)
+    }
+
     func ipRecords(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
         guard let (account, _) = try await services.signedIn(request) else { return signInFirst(lang) }
@@ -130,7 +139,7 @@ struct SecurityRecordsController: Sendable {
         let rows = try await services.store.attempts(accountID: account.id, limit: count).map { attempt -> [String: Any] in
             [
                 "time": TaipeiTime.string(attempt.at, seconds: true), "ip": attempt.ip,
-                "method": Strings.text("method_\(attempt.method)", lang),
+                "method": methodLabel(attempt.method, lang),
                 "outcome": Strings.text("outcome_\(attempt.outcome.rawValue)", lang),
                 "failed": attempt.outcome != .success,
                 "device": UserAgentSummary.describe(attempt.userAgent),

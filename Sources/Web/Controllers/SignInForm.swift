@@ -43,6 +43,9 @@ struct SignInForm: Sendable {
                 "csrf": services.browser.csrfToken(browserID: browserID), "captcha_id": captchaID,
                 "captcha_error": captchaError, "error": error ?? "", "disabled_account": disabledAccount,
                 "username": username.map(Account.normalizeUsername) ?? "",
+                "county_url": services.config.counties.isEmpty
+                    ? "" : URLEncoding.append(
+                        (target.interactionID.map { [("interaction", $0)] } ?? []) + [("lang", language.rawValue)], to: "/login/county"),
             ], language: language, status: status, title: Strings.text("login_title", language))
         if let newCookie { response.setCookie(newCookie) }
         return response

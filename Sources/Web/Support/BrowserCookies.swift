@@ -52,12 +52,14 @@ struct BrowserCookies: Sendable {
     }
 
     /// Starts a new session (a new id on every sign-in prevents session fixation) and returns its cookie.
-    func startSession(accountID: String, amr: [String], ip: String, userAgent: String) async throws -> (BrowserSession, Cookie) {
+    func startSession(accountID: String, amr: [String], ip: String, userAgent: String, idp: String? = nil) async throws
+        -> (BrowserSession, Cookie)
+    {
         let token = Secrets.randomToken()
         let now = clock.now()
         let session = BrowserSession(
             id: Secrets.randomToken(bytes: 16), tokenHash: Secrets.hash(token), accountID: accountID, authTime: now,
-            amr: amr, createdAt: now, expiresAt: now + sessionTTL, ip: ip, userAgent: String(userAgent.prefix(256)))
+            amr: amr, createdAt: now, expiresAt: now + sessionTTL, ip: ip, userAgent: String(userAgent.prefix(256)), idp: idp)
         try await sessions.saveSession(session)
         return (session, cookie(sessionCookieName, token, maxAge: Int(sessionTTL)))
     }

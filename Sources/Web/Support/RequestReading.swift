@@ -7,9 +7,9 @@ import Hummingbird
 import OIDC
 
 /// Reading parameters off a request, with the limits and content-type rules the endpoints share.
-enum RequestReading {
+public enum RequestReading {
     /// Query parameters, as received (repeats kept).
-    static func query(_ request: Request) -> RequestParameters {
+    public static func query(_ request: Request) -> RequestParameters {
         RequestParameters.parseForm(Substring(request.uri.query ?? ""))
     }
 
@@ -18,7 +18,7 @@ enum RequestReading {
     /// no proof. Every page form goes through `Services.verifiedForm` instead, which also checks the CSRF token.
     /// Anything other than `application/x-www-form-urlencoded` is `invalid_request`, and a body over the limit is
     /// refused before it is buffered.
-    static func protocolForm(_ request: Request, limit: Int) async throws -> RequestParameters {
+    public static func protocolForm(_ request: Request, limit: Int) async throws -> RequestParameters {
         let contentType = request.headers[.contentType]?.lowercased() ?? ""
         guard contentType.hasPrefix("application/x-www-form-urlencoded") else {
             throw OAuthError.invalidRequest("The body must be application/x-www-form-urlencoded.")
@@ -33,21 +33,21 @@ enum RequestReading {
     }
 
     /// GET reads the query; POST reads the form body (authorize, userinfo and logout accept both).
-    static func parameters(_ request: Request, limit: Int) async throws -> RequestParameters {
+    public static func parameters(_ request: Request, limit: Int) async throws -> RequestParameters {
         request.method == .post ? try await protocolForm(request, limit: limit) : query(request)
     }
 }
 
-struct BodyTooLarge: Error {}
+public struct BodyTooLarge: Error {}
 
 /// Building responses.
-enum Responses {
-    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, noStore: Bool = false) -> Response {
+public enum Responses {
+    public static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, noStore: Bool = false) -> Response {
         let data = (try? JSON.encode(value)) ?? Data("{}".utf8)
         return bytes(data, contentType: "application/json; charset=utf-8", status: status, noStore: noStore)
     }
 
-    static func bytes(_ data: Data, contentType: String, status: HTTPResponse.Status = .ok, noStore: Bool = false)
+    public static func bytes(_ data: Data, contentType: String, status: HTTPResponse.Status = .ok, noStore: Bool = false)
         -> Response
     {
         var headers: HTTPFields = [.contentType: contentType]
@@ -58,19 +58,19 @@ enum Responses {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 
-    static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+    public static func html(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(
             status: status,
             headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func redirect(_ location: String) -> Response {
+    public static func redirect(_ location: String) -> Response {
         Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
     }
 
     /// An OAuth error from the token, revocation or introspection endpoints (RFC 6749 §5.2).
-    static func tokenError(_ error: OAuthError, basicChallenge: Bool) -> Response {
+    public static func tokenError(_ error: OAuthError, basicChallenge: Bool) -> Response {
         var response = json(
             ["error": error.code.rawValue, "error_description": error.description],
             status: .init(code: error.tokenEndpointStatus), noStore: true)
@@ -84,7 +84,7 @@ enum Responses {
 
     /// A protected-resource error (RFC 6750 §3). A request with no token at all gets a bare challenge and no
     /// error code (§3.1), which is what `OAuthError.missingToken` stands for.
-    static func bearerError(_ error: OAuthError) -> Response {
+    public static func bearerError(_ error: OAuthError) -> Response {
         if error == .missingToken {
             var response = json(["error": "invalid_request", "error_description": "No access token was sent."], status: .unauthorized, noStore: true)
             response.headers[.wwwAuthenticate] = "Bearer realm=\"edu-sso\""
@@ -103,23 +103,3 @@ extension OAuthError {
     static let missingToken = OAuthError(.invalidRequest, "")
 }
 
-/// Percent-encoding for query components (RFC 3986 unreserved characters pass through).
-enum URLEncoding {
-    private static let unreserved = CharacterSet(
-        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-
-    static func component(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
-    }
-
-    static func query(_ pairs: [(String, String)]) -> String {
-        pairs.map { component($0.0) + "=" + component($0.1) }.joined(separator: "&")
-    }
-
-    /// Appends parameters to a URI that may already have a query.
-    static func append(_ pairs: [(String, String)], to uri: String) -> String {
-        guard !pairs.isEmpty else { return uri }
-        let separator = uri.contains("?") ? "&" : "?"
-        return uri + separator + query(pairs)
-    }
-}

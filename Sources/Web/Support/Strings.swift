@@ -161,6 +161,30 @@ enum Strings {
         "method_password": ("密碼", "Password"),
         "method_totp": ("雙因子驗證碼", "Two-factor code"),
         "method_recovery_code": ("備用救援碼", "Recovery code"),
+        "method_county": ("縣市帳號（{county}）", "County account ({county})"),
+        // 使用縣市帳號登入 (manual 貳.3–4)
+        "county_sign_in": ("使用縣市帳號登入", "Sign in with a county account"),
+        "county_choose_text": ("請點選您的縣市帳號所屬的縣市。", "Choose the county or city your account belongs to."),
+        "county_back": ("返回教育雲端帳號登入", "Back to education cloud sign-in"),
+        "county_unavailable": (
+            "縣市帳號服務暫時無法連線，請稍後再試，或改用教育雲端帳號登入。",
+            "The county's sign-in service cannot be reached. Try again later, or sign in with your education cloud account."
+        ),
+        "county_invalid": (
+            "縣市帳號服務的回應無法驗證，為了您的安全已停止登入。請稍後再試，或改用教育雲端帳號登入。",
+            "The county's answer could not be verified, so the sign-in was stopped for your safety. Try again later, or use your education cloud account."
+        ),
+        "county_denied": ("縣市帳號登入未完成。", "The county sign-in was not completed."),
+        "county_state_invalid": (
+            "此登入連結已失效或已使用過，請重新選擇縣市帳號登入。",
+            "This sign-in link has expired or was already used. Please start the county sign-in again."
+        ),
+        "county_linked_text": ("您的教育雲端帳號是", "Your education cloud account is"),
+        "county_ok": ("我知道了", "Got it"),
+        "county_no_account_text": (
+            "您的縣市帳號尚未對應到教育雲端帳號。請先申請教育雲端帳號。",
+            "Your county account is not linked to an education cloud account yet. Please apply for one first."
+        ),
         "outcome_success": ("成功", "Success"),
         "outcome_bad_credentials": ("帳號或密碼錯誤", "Wrong password"),
         "outcome_throttled": ("嘗試過於頻繁", "Too many attempts"),
