@@ -56,13 +56,12 @@ def county_walk(browser, start, password="County1234", seat="7"):
     return browser.post(base + action, hidden), username
 
 
-def start_at_county(browser, code="kh", params=None):
-    """From EduSSO's sign-in page: 使用縣市帳號登入 → the county's icon."""
+def start_at_county(browser, code="kh", params=None, page="/login"):
+    """From an EduSSO page (sign-in, 忘記帳號, 忘記密碼): the county button → the county's icon."""
     if params is None:
-        login = browser.get(ISSUER + "/login")
+        login = browser.get(ISSUER + page)
     else:
         login = browser.follow(browser.get(ISSUER + "/oidc/v1/azp", params=params))
-    assert "使用縣市帳號登入" in login.text
     choose_url = re.search(r'href="(/login/county[^"]*)"', login.text).group(1).replace("&amp;", "&")
     choose = browser.get(ISSUER + choose_url)
     assert "高雄市" in choose.text and "臺北市" in choose.text
@@ -179,3 +178,37 @@ def test_key_rotation_at_the_county_is_followed():
     browser = CountyBrowser()
     answer, _ = county_walk(browser, start_at_county(browser))
     assert "您的教育雲端帳號是" in browser.follow_all(answer).text
+
+
+def test_an_app_that_requires_two_factors_is_told_a_county_sign_in_is_one():
+    browser = CountyBrowser()
+    params, _ = authorization_params(scope="openid", acr_values="2")
+    answer, _ = county_walk(browser, start_at_county(browser, params=params))
+    query, _ = callback_params(browser.follow_all(answer))
+    assert query["error"] == "unmet_authentication_requirements" and query["state"] == params["state"]
+
+
+def test_forgot_account_through_the_county_shows_the_linked_account():
+    browser = CountyBrowser()
+    answer, _ = county_walk(browser, start_at_county(browser, page="/account/forgot-account"))
+    page = browser.follow_all(answer)
+    assert "interop.khlinked@mail.edu.tw" in page.text
+    # Finding the account signs nobody in.
+    assert browser.get(ISSUER + "/profile").status_code in (302, 303)
+
+
+def test_forgot_password_through_the_county_leads_to_the_reset_and_the_24_hour_rule():
+    browser = CountyBrowser()
+    choose = browser.get(ISSUER + "/account/forgot-password")
+    assert "/login/county?purpose=forgot_password" in choose.text.replace("&amp;", "&")
+    answer, _ = county_walk(browser, start_at_county(browser, page="/account/forgot-password"))
+    reset = browser.follow_all(answer)
+    assert reset.status_code == 200 and "/reset" in reset.url, reset.url
+    done = browser.follow(browser.post(form_action(reset.text), {
+        "csrf_token": csrf_of(reset.text), "password": "NewCounty2026", "confirmation": "NewCounty2026"}))
+    assert done.status_code == 200 and "密碼變更完成" in done.text, done.text[:400]
+    # The new password signs in at EduSSO; a second reset within 24 hours is refused.
+    again = CountyBrowser()
+    answer, _ = county_walk(again, start_at_county(again, page="/account/forgot-password"))
+    refused = again.follow_all(answer)
+    assert "24 小時才能再次變更" in refused.text, refused.text[:400]

@@ -7,6 +7,10 @@ public struct FederationState: BrowserBoundFlow, Codable, Equatable {
     public enum Purpose: String, Sendable, Codable {
         /// 使用縣市帳號登入 (manual 貳.3–4), for an app's authorization or for the account pages.
         case signIn = "sign_in"
+        /// 使用縣市帳號取回教育雲端帳號 (manual 伍.1): shows the linked account; no session.
+        case forgotAccount = "forgot_account"
+        /// 使用縣市帳號重新設定教育雲端密碼 (manual 陸.2): leads to the new-password step; no session.
+        case forgotPassword = "forgot_password"
     }
 
     /// Also the `state` parameter sent to the county.

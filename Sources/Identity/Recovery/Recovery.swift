@@ -19,6 +19,8 @@ public struct Recovery: BrowserBoundFlow, Codable, Equatable {
         case personalData = "personal"
         /// 使用預設密碼: the one-time default password from the school's data-management platform.
         case defaultPassword = "default"
+        /// 使用縣市帳號: a sign-in at the county (manual 陸.2); the recovery is proven when it is created.
+        case county
     }
 
     public var id: String
@@ -76,6 +78,7 @@ public struct Recovery: BrowserBoundFlow, Codable, Equatable {
         case .code: return codeRequestedAt == nil ? .send : .code
         case .personalData: return school == nil ? .school : .personal
         case .defaultPassword: return .defaultPassword
+        case .county: return .reset
         }
     }
 

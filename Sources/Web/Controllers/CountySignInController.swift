@@ -28,8 +28,9 @@ struct CountySignInController: Sendable {
     func choose(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
         let interaction = RequestReading.query(request).first("interaction")
+        let purpose = Self.purpose(request)
         let counties = services.config.counties.map { county -> [String: String] in
-            let query = (interaction.map { [("interaction", $0)] } ?? []) + [("lang", lang.rawValue)]
+            let query = (interaction.map { [("interaction", $0)] } ?? []) + [("purpose", purpose.rawValue), ("lang", lang.rawValue)]
             return [
                 "name": county.name, "code": county.code, "icon": county.icon ?? "",
                 "url": URLEncoding.append(query, to: "/login/county/go/\(county.code)"),
@@ -38,7 +39,12 @@ struct CountySignInController: Sendable {
         return try await services.formPage(
             "county_choose", ["counties": counties, "back_url": interaction.map { "/interaction/\($0)?lang=\(lang.rawValue)" } ?? "/login?lang=\(lang.rawValue)"],
             request: request, language: lang, title: Strings.text("county_sign_in", lang),
-            switchURL: "/login/county?lang=\(lang.other.rawValue)")
+            switchURL: "/login/county?purpose=\(purpose.rawValue)&lang=\(lang.other.rawValue)")
+    }
+
+    /// What the student came to do: sign in (the default), find the account, or reset the password.
+    static func purpose(_ request: Request) -> FederationState.Purpose {
+        RequestReading.query(request).first("purpose").flatMap(FederationState.Purpose.init(rawValue:)) ?? .signIn
     }
 
     private func failure(_ key: String, _ lang: Language, _ context: AppContext, status: HTTPResponse.Status) -> Response {
@@ -54,7 +60,7 @@ struct CountySignInController: Sendable {
         let interaction = RequestReading.query(request).first("interaction").flatMap { $0.utf8.count <= 64 ? $0 : nil }
         let state = FederationState(
             id: Secrets.randomToken(), browserHash: BrowserCookies.hashBrowser(browserID), countyCode: county.code,
-            nonce: Secrets.randomToken(), codeVerifier: Secrets.randomToken(bytes: 32), purpose: .signIn,
+            nonce: Secrets.randomToken(), codeVerifier: Secrets.randomToken(bytes: 32), purpose: Self.purpose(request),
             interactionID: interaction, expiresAt: services.clock.now() + Self.stateLifetime)
         let url: String
         do {
@@ -103,9 +109,40 @@ struct CountySignInController: Sendable {
             }
         }
         let method = LoginAttempt.Method.county(county.code)
-        guard let nationalID = claims.string("personid").map({ $0.uppercased() }),
-            let account = try await services.store.accounts(nationalID: nationalID).first(where: { $0.status == .active })
-        else {
+        var linked: [Account] = []
+        if let nationalID = claims.string("personid") {
+            linked = try await services.store.accounts(nationalID: nationalID.uppercased())
+        }
+        switch state.purpose {
+        case .signIn:
+            break
+        case .forgotAccount:
+            // Manual 伍.1: the county vouched for the student; the linked accounts are shown, nothing else happens.
+            for account in linked {
+                try await services.store.recordEvent(
+                    AccountEvent(
+                        accountID: account.id, at: services.clock.now(), kind: .accountLookedUp, ip: context.clientIP,
+                        userAgent: userAgent))
+            }
+            return RecoveryController.resultPage(services, accounts: linked, language: lang)
+        case .forgotPassword:
+            // Manual 陸.2: a proven recovery that goes straight to the new password (the 24-hour rule applies there).
+            guard let account = linked.first(where: { $0.status == .active }) else {
+                return RecoveryController.resultPage(services, accounts: linked, language: lang)
+            }
+            var recovery = Recovery(
+                id: Secrets.randomToken(), browserHash: state.browserHash, purpose: .resetPassword, method: .county,
+                expiresAt: services.clock.now() + AccountRecovery.flowLifetime)
+            recovery.accountID = account.id
+            recovery.provenAt = services.clock.now()
+            try await services.store.saveRecovery(recovery)
+            try await services.store.recordEvent(
+                AccountEvent(
+                    accountID: account.id, at: services.clock.now(), kind: .recoveryProven, ip: context.clientIP,
+                    userAgent: userAgent))
+            return Responses.redirect("/account/recover/\(recovery.id)/reset?lang=\(lang.rawValue)")
+        }
+        guard let account = linked.first(where: { $0.status == .active }) else {
             // No edu-cloud account for this registry record yet: 申請帳號 (manual 壹 step 4-1).
             return try await services.formPage(
                 "county_no_account", ["county": county.name], request: request, language: lang,

@@ -58,12 +58,15 @@ struct RecoveryController: Sendable {
                     accountID: account.id, at: now, kind: .accountLookedUp, ip: context.clientIP,
                     userAgent: request.headers[.userAgent] ?? ""))
         }
+        return Self.resultPage(services, accounts: accounts, language: language)
+    }
+
+    /// The accounts found (by ID number, or through a county sign-in), or the page that says there are none.
+    static func resultPage(_ services: Services, accounts: [Account], language: Language) -> Response {
         let list = accounts.map { ["address": $0.address, "disabled": $0.status == .disabled] as [String: Any] }
-        var response = services.pages.render(
+        return services.pages.render(
             "forgot_account_result",
             ["accounts": list.isEmpty ? false : ["list": list] as Any, "switch_url": "/account/forgot-account?lang=\(language.other.rawValue)"],
             language: language, title: Strings.text("forgot_account_title", language))
-        response.headers[.cacheControl] = "no-store"
-        return response
     }
 }

@@ -487,6 +487,7 @@ enum Strings {
         "recover_method_code": ("傳送驗證碼", "a code sent to you"),
         "recover_method_personal": ("個人基本資料", "your personal data"),
         "recover_method_default": ("預設密碼", "a default password"),
+        "recover_method_county": ("縣市帳號", "a county account sign-in"),
         "contact_title": ("聯絡我們", "Contact us"),
         "contact_intro": (
             "遇到問題時，請填寫以下資料回報客服，我們會盡快為您處理。",
