@@ -18,6 +18,8 @@ public actor FederationClient {
         public var cacheSeconds: Int64 = 3600
         /// At most one JWKS refresh for an unknown `kid` per provider in this many seconds.
         public var unknownKeyRefreshSeconds: Int64 = 5
+        /// Production: every endpoint a county's discovery names must be https.
+        public var requireHTTPS = true
         public init() {}
     }
 
@@ -52,7 +54,14 @@ public actor FederationClient {
     private var keys: [String: Cached<(collection: JWTKeyCollection, kids: Set<String>)>] = [:]
     private var lastKeyRefresh: [String: Int64] = [:]
 
-    public init(http: HTTPClient = .shared, timing: Timing = Timing(), clock: Clock) {
+    /// One client for all county traffic, kept for the life of the process: redirects are not followed (a token
+    /// request re-posted to another origin would carry the code and verifier), and connections and reads have
+    /// timeouts of their own under the per-call deadline.
+    public static let sharedHTTP = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(30))))
+
+    public init(http: HTTPClient = FederationClient.sharedHTTP, timing: Timing = Timing(), clock: Clock) {
         self.http = http
         self.timing = timing
         self.clock = clock
@@ -67,7 +76,13 @@ public actor FederationClient {
         let document: Metadata = try await getJSON(url, as: Metadata.self)
         // OIDC Discovery §4.3: the document must name the issuer it was fetched for.
         guard document.issuer == provider.issuer else {
-            throw .unavailable("discovery names issuer \(document.issuer), not \(provider.issuer)")
+            throw .unavailable("discovery names another issuer")
+        }
+        if timing.requireHTTPS {
+            for endpoint in [document.authorizationEndpoint, document.tokenEndpoint, document.jwksURI]
+            where !endpoint.lowercased().hasPrefix("https://") {
+                throw .unavailable("discovery names a plain-http endpoint")
+            }
         }
         metadata[provider.code] = Cached(value: document, expiresAt: now + timing.cacheSeconds)
         return document
@@ -109,7 +124,8 @@ public actor FederationClient {
             ], to: endpoint)
     }
 
-    /// Exchanges the code and returns the verified ID token's claims (and userinfo's, merged under them).
+    /// Exchanges the code and returns the verified ID token's claims (the county releases what EduSSO needs,
+    /// `personid` included, in the ID token; userinfo is not called).
     public func finish(
         _ provider: CountyProvider, code: String, redirectURI: String, codeVerifier: String, nonce: String
     ) async throws(FederationError) -> ClaimSet {
@@ -130,7 +146,7 @@ public actor FederationClient {
         guard case .object(let fields)? = try? JSON.decode(JSONValue.self, from: body) else {
             throw .unavailable("the token response is not JSON")
         }
-        if case .string(let error)? = fields["error"] { throw .denied(error) }
+        if case .string(let error)? = fields["error"] { throw .denied(String(error.prefix(64))) }
         guard case .string(let idToken)? = fields["id_token"] else { throw .unavailable("the token response has no id_token") }
         let claims = try await verify(idToken, provider: provider)
         try IDTokenCheck.validate(claims, issuer: metadata.issuer, clientID: provider.clientID, nonce: nonce, now: clock.now())
@@ -144,9 +160,16 @@ public actor FederationClient {
         if let claims = try? await cached.collection.verify(token, as: ClaimSet.self) { return claims }
         // Only a key the cached set does not know is a reason to fetch the set again (a bad signature under a
         // known key is not), and at most every few seconds.
-        guard let kid = Self.kid(of: token), !cached.kids.contains(kid),
-            clock.now() - (lastKeyRefresh[provider.code] ?? 0) >= timing.unknownKeyRefreshSeconds
-        else { throw .invalidToken("signature not valid") }
+        guard let kid = Self.kid(of: token), !cached.kids.contains(kid) else { throw .invalidToken("signature not valid") }
+        // Another request may have fetched the new set meanwhile.
+        if let current = keys[provider.code]?.value, current.kids.contains(kid),
+            let claims = try? await current.collection.verify(token, as: ClaimSet.self)
+        {
+            return claims
+        }
+        guard clock.now() - (lastKeyRefresh[provider.code] ?? 0) >= timing.unknownKeyRefreshSeconds else {
+            throw .invalidToken("signature not valid")
+        }
         let fresh = try await keyCollection(for: provider, refresh: true)
         guard let claims = try? await fresh.collection.verify(token, as: ClaimSet.self) else {
             throw .invalidToken("signature not valid")
@@ -182,14 +205,29 @@ public actor FederationClient {
         }
     }
 
+    /// One request, headers and body within one deadline (`timing.timeout`): a county that answers slowly or
+    /// trickles its body is given up on all the same.
     private func send(_ request: HTTPClientRequest) async throws(FederationError) -> Data {
+        let http = self.http
+        let timeout = timing.timeout
         do {
-            let response = try await http.execute(request, timeout: timing.timeout)
-            // Token errors come back as 400 with a JSON body; anything else that is not 2xx is unusable.
-            guard (200..<300).contains(response.status.code) || response.status == .badRequest || response.status == .unauthorized
-            else { throw FederationError.unavailable("HTTP \(response.status.code)") }
-            let body = try await response.body.collect(upTo: 1 << 20)
-            return Data(buffer: body)
+            return try await withThrowingTaskGroup(of: Data.self) { group in
+                group.addTask {
+                    let response = try await http.execute(request, timeout: timeout)
+                    // Token errors come back as 400/401 with a JSON body; anything else that is not 2xx is unusable.
+                    guard (200..<300).contains(response.status.code) || response.status == .badRequest
+                        || response.status == .unauthorized
+                    else { throw FederationError.unavailable("HTTP \(response.status.code)") }
+                    return Data(buffer: try await response.body.collect(upTo: 1 << 20))
+                }
+                group.addTask {
+                    try await Task.sleep(for: .nanoseconds(timeout.nanoseconds))
+                    throw FederationError.unavailable("no answer within the deadline")
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next() else { throw FederationError.unavailable("no answer") }
+                return first
+            }
         } catch let error as FederationError {
             throw error
         } catch {

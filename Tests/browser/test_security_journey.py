@@ -120,3 +120,29 @@ def test_security_pages_on_a_phone(browser):
     WebDriverWait(driver, 10).until(loaded)
     assert "客服信箱" in text_of(driver)
     check_page(driver, "contact-sent")
+
+
+@pytest.mark.parametrize("browser", ["phone"], indirect=True)
+def test_county_sign_in_on_a_phone(browser):
+    """使用縣市帳號登入 (manual 貳.4): the county icons, the Kaohsiung-style screens (區域 → 學校 → 年級 → 班級 → 座號
+    fill in the account), 「您的教育雲端帳號是 …」, 我知道了 → 查閱個人資料."""
+    driver = browser
+    driver.get(ISSUER + "/login")
+    click(driver, 'a[href^="/login/county"]')
+    assert "高雄市" in text_of(driver)
+    # Counties without a configured icon get a mark, never a broken image.
+    assert not driver.find_elements(By.CSS_SELECTOR, ".county-grid img")
+    assert len(driver.find_elements(By.CSS_SELECTOR, ".county-grid .county-mark")) == 3
+    check_page(driver, "county-choose")
+    click(driver, 'a[data-county="kh"]')
+    # At the county (its own pages, not checked against EduSSO's accessibility rules).
+    for choice in ("學生登入", "鼓山區", "市立鼓山區鼓山國小", "5 年級", "03 班", "7 號"):
+        click(driver, f'//a[normalize-space()="{choice}"]', by_xpath=True)
+    assert driver.find_element(By.NAME, "username").get_attribute("value") == "khlinked"
+    fill(driver, "password", "County1234")
+    click(driver, "form button")
+    assert "您的教育雲端帳號是" in text_of(driver) and "interop.khlinked@mail.edu.tw" in text_of(driver)
+    check_page(driver, "county-linked")
+    click(driver, "a.button.primary")
+    assert "查閱個人資料" in text_of(driver)
+    check_page(driver, "county-profile")

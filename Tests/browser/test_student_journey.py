@@ -34,10 +34,10 @@ def loaded(driver):
     return driver.execute_script("return document.readyState") == "complete"
 
 
-def click(driver, selector, navigates=True):
+def click(driver, selector, navigates=True, by_xpath=False):
     """Clicks, and when the click submits a form or follows a link, waits until the next page has loaded."""
     page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, selector).click()
+    driver.find_element(By.XPATH if by_xpath else By.CSS_SELECTOR, selector).click()
     if navigates:
         WebDriverWait(driver, 10).until(replaced(page))
         WebDriverWait(driver, 10).until(loaded)

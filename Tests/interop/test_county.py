@@ -102,9 +102,9 @@ def test_wrong_password_and_disabled_account_are_refused_at_the_county():
     browser = CountyBrowser()
     wrong, _ = county_walk(browser, start_at_county(browser), password="not-it")
     assert wrong.status_code == 401 and "縣市帳號或密碼錯誤" in wrong.text
-    disabled, _ = county_walk(CountyBrowser(), start_at_county(CountyBrowser()), seat="9")
-    # (a fresh browser per walk: the first one's pending login is still usable)
-    assert disabled.status_code in (401, 403)
+    other = CountyBrowser()
+    disabled, _ = county_walk(other, start_at_county(other), seat="9")
+    assert disabled.status_code == 403 and "已停用" in disabled.text
 
 
 def test_a_county_identity_without_an_edu_cloud_account_is_offered_registration():
@@ -208,7 +208,64 @@ def test_forgot_password_through_the_county_leads_to_the_reset_and_the_24_hour_r
         "csrf_token": csrf_of(reset.text), "password": "NewCounty2026", "confirmation": "NewCounty2026"}))
     assert done.status_code == 200 and "密碼變更完成" in done.text, done.text[:400]
     # The new password signs in at EduSSO; a second reset within 24 hours is refused.
+    signed_in = Browser()
+    assert "高雄小明" in signed_in.login(signed_in.get(ISSUER + "/login"), "interop.khlinked", "NewCounty2026").text
     again = CountyBrowser()
     answer, _ = county_walk(again, start_at_county(again, page="/account/forgot-password"))
     refused = again.follow_all(answer)
     assert "24 小時才能再次變更" in refused.text, refused.text[:400]
+
+
+def test_applying_for_an_account_with_a_county_account():
+    """申請帳號 step 4-1: the county's data stand in for the personal data; step 5 shows the registry record and step
+    7 suggests <county account>.kh."""
+    from test_registration import choose_school, post, start
+    browser = CountyBrowser()
+    method = choose_school(browser, start(browser), county="高雄市", district="鼓山區", level="國小", school="523601")
+    assert "我有縣市帳號" in method.text
+    choose = browser.follow(post(browser, method, {"method": "county"}))
+    go = re.search(r'href="([^"]+)" data-county="kh"', choose.text).group(1).replace("&amp;", "&")
+    answer, username = county_walk(browser, browser.get(ISSUER + go), seat="8")
+    assert username == "khnew"
+    confirm = browser.follow_all(answer)
+    assert confirm.status_code == 200 and "資料無誤，下一步" in confirm.text and "高雄小華" in confirm.text
+    assert "E12****014" in confirm.text and "E120002014" not in confirm.text
+    consent = browser.follow(post(browser, confirm, {"next": "1"}))
+    account = browser.follow(post(browser, consent, {"decision": "agree"}))
+    assert "khnew.kh" in account.text
+    summary = browser.follow(post(browser, account, {"username": "khnew.kh", "password": "Safe2Pass",
+                                                     "confirmation": "Safe2Pass", "email": "khnew@example.com",
+                                                     "mobile": "0933111222", "next": "1"}))
+    assert "khnew.kh@mail.edu.tw" in summary.text, summary.text[:500]
+    done = browser.follow(post(browser, summary, {"finish": "1"}))
+    assert "新建帳號成功！" in done.text
+    # From now on the county account signs in to it.
+    again = CountyBrowser()
+    answer, _ = county_walk(again, start_at_county(again), seat="8")
+    assert "khnew.kh@mail.edu.tw" in again.follow_all(answer).text
+
+
+def test_a_county_sign_in_still_asks_for_the_accounts_second_factor():
+    from test_security_pages import bind_authenticator, post_form
+    from totp_steps import code_after
+    who = ("interop.khtfa", "Passw0rd1234")
+    browser = Browser()
+    browser.login(browser.get(ISSUER + "/login"), *who)
+    totp, _, _, last_step = bind_authenticator(browser, who)
+    browser.follow(post_form(browser, browser.get(ISSUER + "/account/2fa"), {}))  # 啟用雙因子驗證
+    county = CountyBrowser()
+    answer, username = county_walk(county, start_at_county(county), seat="10")
+    assert username == "khtfa"
+    step = county.follow_all(answer)
+    assert "/login/2fa/" in step.text and county.get(ISSUER + "/profile").status_code in (302, 303)
+    linked = county.follow(post_form(county, step, {"code": code_after(totp, last_step)[1]}))
+    assert "interop.khtfa@mail.edu.tw" in linked.text
+    # The session is federated and two-factor: an app asking for acr 2 needs no further sign-in.
+    params, verifier = authorization_params(scope="openid", acr_values="2")
+    response = county.follow_all(county.get(ISSUER + "/oidc/v1/azp", params=params))
+    if response.status_code == 200:
+        response = county.consent(response)
+    query, _ = callback_params(response)
+    tokens = new_rp("openid").fetch_token(ISSUER + "/oidc/v1/token", code=query["code"], code_verifier=verifier)
+    claims, _ = verify_id_token(tokens["id_token"], RP["client_id"], params["nonce"])
+    assert claims["amr"] == ["fed", "otp"] and claims["acr"] == "2" and claims["idp"] == KH

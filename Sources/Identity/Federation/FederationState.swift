@@ -11,6 +11,8 @@ public struct FederationState: BrowserBoundFlow, Codable, Equatable {
         case forgotAccount = "forgot_account"
         /// 使用縣市帳號重新設定教育雲端密碼 (manual 陸.2): leads to the new-password step; no session.
         case forgotPassword = "forgot_password"
+        /// 申請帳號 step 4-1: the county's data fill in steps 4–5 of the application `registrationID`.
+        case register
     }
 
     /// Also the `state` parameter sent to the county.
@@ -22,11 +24,13 @@ public struct FederationState: BrowserBoundFlow, Codable, Equatable {
     public var purpose: Purpose
     /// The authorization waiting for this sign-in, if any.
     public var interactionID: String?
+    /// The account application this county sign-in is a step of (`register`).
+    public var registrationID: String?
     public var expiresAt: Int64
 
     public init(
         id: String, browserHash: String, countyCode: String, nonce: String, codeVerifier: String, purpose: Purpose,
-        interactionID: String?, expiresAt: Int64
+        interactionID: String?, registrationID: String? = nil, expiresAt: Int64
     ) {
         self.id = id
         self.browserHash = browserHash
@@ -35,6 +39,7 @@ public struct FederationState: BrowserBoundFlow, Codable, Equatable {
         self.codeVerifier = codeVerifier
         self.purpose = purpose
         self.interactionID = interactionID
+        self.registrationID = registrationID
         self.expiresAt = expiresAt
     }
 }

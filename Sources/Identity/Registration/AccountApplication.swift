@@ -40,6 +40,17 @@ public struct AccountApplication: Sendable {
         return .success(record)
     }
 
+    /// Step 4-1: the county vouched for the student (its national ID); the newest registry record for it, if it is
+    /// at the chosen school and the student is enrolled.
+    public func match(countyNationalID nationalID: String, school: SchoolKey) async throws -> Result<RegistryRecord, Problem> {
+        let id = nationalID.trimmingSpaces().uppercased()
+        guard NationalID.isValid(id), let record = try await registry.registryRecords(nationalID: id).first,
+            record.school == school, record.status == .enrolled
+        else { return .failure(.noRegistryMatch) }
+        if try await lookup.activeAccountExists(nationalID: id) { return .failure(.alreadyHasAccount) }
+        return .success(record)
+    }
+
     /// Step 7: every rule of the manual, plus uniqueness. Returns the problems per field.
     public func check(username: String, password: String, confirmation: String, email: String, mobile: String) async throws
         -> [String: Problem]

@@ -41,6 +41,8 @@ public struct Registration: Sendable, Codable, Equatable {
     public var passwordHash: String?
     /// The personal-data consent of step 6, with the version of the text agreed to.
     public var consent: PersonalDataConsent?
+    /// Step 4-1: the account name suggested from the county account (`<county account>.<county code>`).
+    public var countySuggestion: String?
     public var expiresAt: Int64
     /// The steps submitted in this application (stored optional: applications saved before it existed decode).
     private var submitted: Set<Step>?

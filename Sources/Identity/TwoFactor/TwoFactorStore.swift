@@ -67,6 +67,9 @@ public struct SignInChallenge: BrowserBoundFlow, Codable, Equatable {
     /// A fingerprint of the password hash the password step checked: a password changed since then voids the
     /// challenge, even within the same second.
     public var passwordFingerprint: String
+    /// How the first step authenticated (`pwd`, or `fed` for a county sign-in) and, for a county, its issuer.
+    public var firstFactor: [String]?
+    public var idp: String?
     public var expiresAt: Int64
 
     public init(

@@ -96,6 +96,8 @@ public final class Services: Sendable {
             secret: try ServerSecret.load("totp-secret", directory: config.keysDir), hashKey: codeKey)
         var federationTiming = FederationClient.Timing()
         federationTiming.timeout = .seconds(config.countyTimeoutSeconds)
+        // The development mocks answer on plain http; production counties must not.
+        federationTiming.requireHTTPS = !config.development
         self.federation = FederationClient(timing: federationTiming, clock: clock)
         self.appSignIns = AppSignInRecorder(
             store: store, window: .milliseconds(config.recordBatchMs),
@@ -238,5 +240,39 @@ extension Services {
             }
             try await notifier.send(message, validFor: seconds)
         }
+    }
+}
+
+/// What follows a first factor (a password, or a county sign-in).
+enum FirstFactorResult {
+    /// The account asks for a code (or the app requires two factors): the browser goes to the code step.
+    case codeStep(Response)
+    case session(BrowserSession, Cookie)
+}
+
+extension Services {
+    /// After the first factor: an account with two-factor sign-in turned on (or an app that requires two factors,
+    /// when an authenticator is bound) gets the code step and no session yet; otherwise the session starts.
+    /// Password and county sign-ins both come through here, so neither can skip the account's second factor.
+    func afterFirstFactor(
+        _ account: Account, amr: [String], idp: String?, interactionID: String?, destination: String?,
+        requireSecondFactor: Bool, browserHash: String, context: AppContext, userAgent: String, language: Language
+    ) async throws -> FirstFactorResult {
+        if let binding = try await twoFactor.binding(accountID: account.id), binding.isConfirmed,
+            binding.enabled || requireSecondFactor
+        {
+            let now = clock.now()
+            var challenge = SignInChallenge(
+                id: Secrets.randomToken(), browserHash: browserHash, accountID: account.id, interactionID: interactionID,
+                destination: destination, passwordFingerprint: SignInChallenge.fingerprint(ofPasswordHash: account.passwordHash),
+                expiresAt: now + TwoFactor.challengeLifetime)
+            challenge.firstFactor = amr
+            challenge.idp = idp
+            try await store.saveChallenge(challenge)
+            return .codeStep(Responses.redirect("/login/2fa/\(challenge.id)?lang=\(language.rawValue)"))
+        }
+        let (session, cookie) = try await browser.startSession(
+            accountID: account.id, amr: amr, ip: context.clientIP, userAgent: userAgent, idp: idp)
+        return .session(session, cookie)
     }
 }

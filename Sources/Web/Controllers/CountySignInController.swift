@@ -27,19 +27,34 @@ struct CountySignInController: Sendable {
     /// Step 3–4: the counties' icons.
     func choose(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
-        let interaction = RequestReading.query(request).first("interaction")
+        let query = RequestReading.query(request)
+        let interaction = query.first("interaction").flatMap(Self.token)
+        let registration = query.first("registration").flatMap(Self.token)
         let purpose = Self.purpose(request)
         let counties = services.config.counties.map { county -> [String: String] in
-            let query = (interaction.map { [("interaction", $0)] } ?? []) + [("purpose", purpose.rawValue), ("lang", lang.rawValue)]
-            return [
-                "name": county.name, "code": county.code, "icon": county.icon ?? "",
+            let query =
+                (interaction.map { [("interaction", $0)] } ?? []) + (registration.map { [("registration", $0)] } ?? [])
+                + [("purpose", purpose.rawValue), ("lang", lang.rawValue)]
+            var entry = [
+                "name": county.name, "code": county.code, "mark": String(county.name.prefix(1)),
                 "url": URLEncoding.append(query, to: "/login/county/go/\(county.code)"),
             ]
+            // Absent, not empty: Mustache treats an empty string as true inside a list.
+            if let icon = county.icon { entry["icon"] = icon }
+            return entry
         }
         return try await services.formPage(
             "county_choose", ["counties": counties, "back_url": interaction.map { "/interaction/\($0)?lang=\(lang.rawValue)" } ?? "/login?lang=\(lang.rawValue)"],
             request: request, language: lang, title: Strings.text("county_sign_in", lang),
-            switchURL: "/login/county?purpose=\(purpose.rawValue)&lang=\(lang.other.rawValue)")
+            switchURL: URLEncoding.append(
+                (interaction.map { [("interaction", $0)] } ?? []) + (registration.map { [("registration", $0)] } ?? [])
+                    + [("purpose", purpose.rawValue), ("lang", lang.other.rawValue)], to: "/login/county"))
+    }
+
+    /// An interaction or application id as EduSSO makes them (base64url, at most 64 characters), or nil.
+    static func token(_ value: String) -> String? {
+        value.utf8.count <= 64 && !value.isEmpty && value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") })
+            ? value : nil
     }
 
     /// What the student came to do: sign in (the default), find the account, or reset the password.
@@ -56,12 +71,17 @@ struct CountySignInController: Sendable {
         let lang = Language.of(request)
         guard let code = context.parameters.get("code"), let county = services.config.counties.first(where: { $0.code == code })
         else { return failure("error_not_found", lang, context, status: .notFound) }
+        // Each start stores a state: bounded per address like the other flows that start server-side state.
+        guard services.rateLimiter.allow("county-go:" + context.rateLimitKey, limit: 30, now: services.clock.now()) else {
+            return services.rateLimitedPage(lang, context)
+        }
         let (browserID, newCookie) = services.browser.browserID(request)
-        let interaction = RequestReading.query(request).first("interaction").flatMap { $0.utf8.count <= 64 ? $0 : nil }
+        let interaction = RequestReading.query(request).first("interaction").flatMap(Self.token)
+        let registration = RequestReading.query(request).first("registration").flatMap(Self.token)
         let state = FederationState(
             id: Secrets.randomToken(), browserHash: BrowserCookies.hashBrowser(browserID), countyCode: county.code,
             nonce: Secrets.randomToken(), codeVerifier: Secrets.randomToken(bytes: 32), purpose: Self.purpose(request),
-            interactionID: interaction, expiresAt: services.clock.now() + Self.stateLifetime)
+            interactionID: interaction, registrationID: registration, expiresAt: services.clock.now() + Self.stateLifetime)
         let url: String
         do {
             url = try await services.federation.authorizationURL(
@@ -83,12 +103,16 @@ struct CountySignInController: Sendable {
     func callback(_ request: Request, _ context: AppContext) async throws -> Response {
         let lang = Language.of(request)
         let query = RequestReading.query(request)
+        guard !services.failuresExhausted("county", context) else { return services.rateLimitedPage(lang, context) }
         guard let stateID = query.first("state"), stateID.utf8.count <= 64,
             let state = try await services.store.takeFederationState(id: stateID),
             state.expiresAt > services.clock.now(), let browser = services.browserHash(request),
             Secrets.constantTimeEquals(browser, state.browserHash),
             let county = services.config.counties.first(where: { $0.code == state.countyCode })
-        else { return failure("county_state_invalid", lang, context, status: .badRequest) }
+        else {
+            services.countFailure("county", context)
+            return failure("county_state_invalid", lang, context, status: .badRequest)
+        }
         if query.first("error") != nil { return failure("county_denied", lang, context, status: .unauthorized) }
         // RFC 9207: a county that says who it is must be the county this sign-in went to.
         if let iss = query.first("iss"), iss != county.issuer {
@@ -104,18 +128,19 @@ struct CountySignInController: Sendable {
             context.logger.warning("county sign-in failed", metadata: ["county": "\(county.code)", "reason": "\(error)"])
             switch error {
             case .unavailable: return failure("county_unavailable", lang, context, status: .badGateway)
-            case .invalidToken: return failure("county_invalid", lang, context, status: .badGateway)
+            case .invalidToken:
+                services.countFailure("county", context)
+                return failure("county_invalid", lang, context, status: .badGateway)
             case .denied: return failure("county_denied", lang, context, status: .unauthorized)
             }
         }
         let method = LoginAttempt.Method.county(county.code)
-        var linked: [Account] = []
-        if let nationalID = claims.string("personid") {
-            linked = try await services.store.accounts(nationalID: nationalID.uppercased())
-        }
+        let linked = try await linkedAccounts(claims, county: county)
         switch state.purpose {
         case .signIn:
             break
+        case .register:
+            return try await continueRegistration(state, county: county, claims: claims, request: request, context: context, language: lang)
         case .forgotAccount:
             // Manual 伍.1: the county vouched for the student; the linked accounts are shown, nothing else happens.
             for account in linked {
@@ -152,29 +177,96 @@ struct CountySignInController: Sendable {
             LoginAttempt(
                 username: account.username, accountID: account.id, at: services.clock.now(), ip: context.clientIP, method: method,
                 outcome: .success, userAgent: String(userAgent.prefix(256))))
-        let (session, cookie) = try await services.browser.startSession(
-            accountID: account.id, amr: [DiscoveryDocument.AMR.federated], ip: context.clientIP, userAgent: userAgent,
-            idp: county.issuer)
-        var response: Response
-        if let interactionID = state.interactionID, var interaction = try await services.store.interaction(id: interactionID),
-            interaction.expiresAt > services.clock.now(), Secrets.constantTimeEquals(interaction.browserHash, state.browserHash)
+        var interaction: Interaction?
+        if let interactionID = state.interactionID, let waiting = try await services.store.interaction(id: interactionID),
+            waiting.expiresAt > services.clock.now(), Secrets.constantTimeEquals(waiting.browserHash, state.browserHash)
         {
-            if interaction.request.requiresSecondFactor {
-                // A county sign-in is one factor; an app that asks for two gets the reason.
-                response = flow.redirectError(
-                    .init(.unmetAuthenticationRequirements, "The app requires two-factor sign-in."), for: interaction.request,
-                    language: lang)
-                _ = try await services.store.takeInteraction(id: interactionID)
-            } else {
-                interaction.authentication = Authentication(session: session)
-                response = try await flow.proceed(interaction, request: request, context: context, language: lang)
-            }
-        } else {
-            // Step 7: 「您的教育雲端帳號是 …」, then 我知道了 → 查閱個人資料.
-            response = Responses.redirect("/login/county/linked?lang=\(lang.rawValue)")
+            interaction = waiting
         }
-        response.setCookie(cookie)
-        return response
+        // The account's own second factor applies to a county sign-in as to a password one.
+        let linkedPage = "/login/county/linked?lang=\(lang.rawValue)"
+        switch try await services.afterFirstFactor(
+            account, amr: [DiscoveryDocument.AMR.federated], idp: county.issuer, interactionID: interaction?.id,
+            destination: interaction == nil ? linkedPage : nil,
+            requireSecondFactor: interaction?.request.requiresSecondFactor ?? false, browserHash: state.browserHash,
+            context: context, userAgent: userAgent, language: lang)
+        {
+        case .codeStep(let redirect):
+            return redirect
+        case .session(let session, let cookie):
+            var response: Response
+            if var interaction {
+                if interaction.request.requiresSecondFactor {
+                    // No authenticator bound: a county sign-in is one factor, and the app asked for two.
+                    response = flow.redirectError(
+                        .init(.unmetAuthenticationRequirements, "The app requires two-factor sign-in."), for: interaction.request,
+                        language: lang)
+                    _ = try await services.store.takeInteraction(id: interaction.id)
+                } else {
+                    interaction.authentication = Authentication(session: session)
+                    response = try await flow.proceed(interaction, request: request, context: context, language: lang)
+                }
+            } else {
+                // Step 7: 「您的教育雲端帳號是 …」, then 我知道了 → 查閱個人資料.
+                response = Responses.redirect(linkedPage)
+            }
+            response.setCookie(cookie)
+            return response
+        }
+    }
+
+    /// The edu-cloud accounts of the student the county vouched for: same national ID (a valid one), and a school
+    /// in that county, so that one county cannot reach another county's students.
+    private func linkedAccounts(_ claims: ClaimSet, county: CountyProvider) async throws -> [Account] {
+        guard let nationalID = claims.string("personid")?.uppercased(), NationalID.isValid(nationalID) else { return [] }
+        return try await services.store.accounts(nationalID: nationalID).filter { account in
+            guard let schoolID = account.school?.schoolID else { return false }
+            return services.directory.schools.contains { $0.code == schoolID && $0.county == county.name }
+        }
+    }
+
+    /// 申請帳號 step 4-1: the county's national ID stands in for the personal-data step; the application continues
+    /// at step 5 (confirm the registry data) with `<county account>.<county code>` suggested at step 7.
+    private func continueRegistration(
+        _ state: FederationState, county: CountyProvider, claims: ClaimSet, request: Request, context: AppContext,
+        language lang: Language
+    ) async throws -> Response {
+        guard let id = state.registrationID, var registration = try await services.store.registration(id: id),
+            registration.expiresAt > services.clock.now(),
+            Secrets.constantTimeEquals(registration.browserHash, state.browserHash), let school = registration.school
+        else { return failure("error_session_expired", lang, context, status: .badRequest) }
+        let back = "/register/\(registration.id)/method?lang=\(lang.rawValue)"
+        guard let nationalID = claims.string("personid") else {
+            return failure("county_no_registry_match", lang, context, status: .unprocessableContent)
+        }
+        switch try await services.accountApplication.match(countyNationalID: nationalID, school: school) {
+        case .success(let record) where services.directory.school(record.school)?.county == county.name:
+            let changed = registration.record != record
+            registration.name = record.name
+            registration.nationalID = record.nationalID
+            registration.record = record
+            if let countyAccount = claims.string("preferred_username")?.lowercased()
+                .filter({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }),
+                !countyAccount.isEmpty
+            {
+                registration.countySuggestion = "\(countyAccount).\(county.code)"
+            }
+            registration.complete(.method)
+            registration.complete(.personal, changedLaterSteps: changed)
+            registration.step = .confirm
+            try await services.store.saveRegistration(registration)
+            return Responses.redirect("/register/\(registration.id)/confirm?lang=\(lang.rawValue)")
+        case .success:
+            // The record's school is in another county than the one that vouched for the student.
+            return services.pages.render(
+                "county_register_problem", ["message": Strings.text("county_no_registry_match", lang), "back_url": back],
+                language: lang, title: Strings.text("register_title", lang))
+        case .failure(let problem):
+            let key = problem == .alreadyHasAccount ? "register_already" : "county_no_registry_match"
+            return services.pages.render(
+                "county_register_problem", ["message": Strings.text(key, lang), "back_url": back], language: lang,
+                title: Strings.text("register_title", lang))
+        }
     }
 
     func linked(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -120,7 +120,11 @@ struct RegistrationController: Sendable {
             if values["username"] == nil { values["username"] = registration.username ?? "" }
             if values["email"] == nil { values["email"] = registration.email ?? "" }
             if values["mobile"] == nil { values["mobile"] = registration.mobile ?? "" }
-            values["suggestion"] = try await services.accountApplication.suggestUsername()
+            if let suggestion = registration.countySuggestion {
+                values["suggestion"] = suggestion
+            } else {
+                values["suggestion"] = try await services.accountApplication.suggestUsername()
+            }
             values["password_rule"] = lang == .zhTW ? AccountRules.Violation.passwordFormat.text.zh : AccountRules.Violation.passwordFormat.text.en
             return page("register_account", values, registration: registration, step: step, request: request, language: lang, status: status)
         case .summary:
@@ -228,8 +232,10 @@ struct RegistrationController: Sendable {
             registration.complete(.method)
             return try await advance(&registration, to: .personal, lang)
         }
-        // 4-1 (county account) arrives with federation; the choice is shown now and explains itself.
-        return try await render(.method, registration, request: request, language: lang, extra: ["county_notice": true])
+        // 4-1: the county account; the county's answer comes back to CountySignInController, which fills in
+        // steps 4–5 and continues at step 5.
+        try await services.store.saveRegistration(registration)
+        return Responses.redirect("/login/county?purpose=register&registration=\(registration.id)&lang=\(lang.rawValue)")
     }
 
     private func submitPersonal(

@@ -84,22 +84,14 @@ struct SignInForm: Sendable {
             username: username, password: password, ip: context.clientIP, userAgent: userAgent)
         {
         case .success(let account):
-            if let binding = try await services.twoFactor.binding(accountID: account.id), binding.isConfirmed,
-                binding.enabled || target.requireSecondFactor
+            switch try await services.afterFirstFactor(
+                account, amr: [DiscoveryDocument.AMR.password], idp: nil, interactionID: target.interactionID,
+                destination: target.destination, requireSecondFactor: target.requireSecondFactor, browserHash: browserHash,
+                context: context, userAgent: userAgent, language: language)
             {
-                // No session yet: only the code step, bound to this browser, can make one.
-                let now = services.clock.now()
-                let challenge = SignInChallenge(
-                    id: Secrets.randomToken(), browserHash: browserHash, accountID: account.id,
-                    interactionID: target.interactionID, destination: target.destination,
-                    passwordFingerprint: SignInChallenge.fingerprint(ofPasswordHash: account.passwordHash),
-                    expiresAt: now + TwoFactor.challengeLifetime)
-                try await services.store.saveChallenge(challenge)
-                return .page(Responses.redirect("/login/2fa/\(challenge.id)?lang=\(language.rawValue)"))
+            case .codeStep(let redirect): return .page(redirect)
+            case .session(let session, let cookie): return .signedIn(account, session, cookie)
             }
-            let (session, cookie) = try await services.browser.startSession(
-                accountID: account.id, amr: [DiscoveryDocument.AMR.password], ip: context.clientIP, userAgent: userAgent)
-            return .signedIn(account, session, cookie)
         case .badCredentials:
             services.countFailure("login", context)
             return try await again("login_failed", .unauthorized)

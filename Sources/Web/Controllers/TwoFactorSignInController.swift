@@ -76,8 +76,8 @@ struct TwoFactorSignInController: Sendable {
         // One challenge makes one session, even if two right codes arrive at once.
         guard try await services.store.takeChallenge(id: challenge.id) != nil else { return expired(lang, context) }
         let (session, cookie) = try await services.browser.startSession(
-            accountID: account.id, amr: [DiscoveryDocument.AMR.password, DiscoveryDocument.AMR.otp], ip: context.clientIP,
-            userAgent: userAgent)
+            accountID: account.id, amr: (challenge.firstFactor ?? [DiscoveryDocument.AMR.password]) + [DiscoveryDocument.AMR.otp],
+            ip: context.clientIP, userAgent: userAgent, idp: challenge.idp)
         var response: Response
         if let interactionID = challenge.interactionID, var interaction = try await services.store.interaction(id: interactionID),
             interaction.expiresAt > services.clock.now()

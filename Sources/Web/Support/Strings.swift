@@ -180,6 +180,10 @@ enum Strings {
             "This sign-in link has expired or was already used. Please start the county sign-in again."
         ),
         "county_linked_text": ("您的教育雲端帳號是", "Your education cloud account is"),
+        "county_no_registry_match": (
+            "縣市帳號的資料在您選擇的學校查無學籍資料。請確認學校，或改用個人基本資料申請。",
+            "The county account's student has no enrolment record at the school you chose. Check the school, or apply with your personal data."
+        ),
         "county_ok": ("我知道了", "Got it"),
         "county_no_account_text": (
             "您的縣市帳號尚未對應到教育雲端帳號。請先申請教育雲端帳號。",
@@ -342,9 +346,6 @@ enum Strings {
         "register_choose_school_first": ("請依序選擇縣市、行政區、學制與學校。", "Choose the county, district, level and school in turn."),
         "register_method": ("您所屬的縣市是否有縣市帳號？", "Does your county give you a county account?"),
         "register_county_account": ("我有縣市帳號（單一身份驗證帳號）", "I have a county account"),
-        "register_county_account_soon": (
-            "縣市帳號登入即將開放，目前請使用個人資料申請。", "Signing in with a county account is coming; for now apply with your personal data."
-        ),
         "register_personal_data": ("我沒有縣市帳號，使用個人資料申請", "I have no county account: apply with my personal data"),
         "register_name": ("姓名", "Name"),
         "register_national_id": ("身分證字號／居留證號／其他身分 ID", "National ID / residence ID / other ID"),
