@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import CAPTCHA, ISSUER, check_page
-from test_student_journey import click, fill, loaded, sign_in
+from test_student_journey import choose, click, fill, loaded, sign_in
 from totp_steps import code_after
 
 STUDENT = ("interop.journey", "Passw0rd1234")
@@ -146,3 +146,39 @@ def test_county_sign_in_on_a_phone(browser):
     click(driver, "a.button.primary")
     assert "查閱個人資料" in text_of(driver)
     check_page(driver, "county-profile")
+
+
+@pytest.mark.parametrize("browser", ["phone"], indirect=True)
+def test_registration_through_a_county_on_a_phone(browser):
+    """申請帳號 step 4-1 (我有縣市帳號): the county sign-in fills in the registry data, step 7 suggests
+    <county account>.kh."""
+    driver = browser
+    driver.get(ISSUER + "/register")
+    click(driver, "button.primary")
+    choose(driver, "county", "高雄市")
+    choose(driver, "district", "鼓山區")
+    choose(driver, "level", "國小")
+    Select(driver.find_element(By.NAME, "school")).select_by_value("523601")
+    click(driver, "button[name=next]")
+    click(driver, "button[value=county]")
+    check_page(driver, "register-county-choose")
+    click(driver, 'a[data-county="kh"]')
+    for choice in ("學生登入", "鼓山區", "市立鼓山區鼓山國小", "5 年級", "03 班", "11 號"):
+        click(driver, f'//a[normalize-space()="{choice}"]', by_xpath=True)
+    fill(driver, "password", "County1234")
+    click(driver, "form button")
+    assert "資料無誤，下一步" in driver.page_source and "高雄新生" in text_of(driver)
+    check_page(driver, "register-county-confirm")
+    click(driver, "button[name=next]")
+    click(driver, "button[value=agree]")
+    assert "khreg.kh" in text_of(driver)
+    check_page(driver, "register-county-account")
+    fill(driver, "username", "khreg.kh")
+    fill(driver, "password", "Journey2Go")
+    fill(driver, "confirmation", "Journey2Go")
+    fill(driver, "email", "khreg@example.com")
+    fill(driver, "mobile", "0977000333")
+    click(driver, "button[name=next]")
+    click(driver, "button[name=finish]")
+    assert "新建帳號成功！" in driver.page_source
+    check_page(driver, "register-county-done")

@@ -124,6 +124,7 @@ printf '%s\n' "national_id,name,school_code,school_level,grade,class_no,seat_no,
   "B120000106,林目標,193662,國小,6,06,3,114,1,在學" \
   "E120002005,高雄小明,523601,國小,5,03,7,114,1,在學" "E120002014,高雄小華,523601,國小,5,03,8,114,1,在學" \
   "E120002023,高雄停用,523601,國小,5,03,9,114,1,在學" "E120002032,高雄雙因,523601,國小,5,03,10,114,1,在學" \
+  "E120002041,高雄新生,523601,國小,5,03,11,114,1,在學" \
   > "$work/roster.csv"
 "$bin" registry import "$work/roster.csv" >/dev/null
 
@@ -152,6 +153,8 @@ export EDU_SSO_COUNTY_TIMEOUT_SECONDS=2 COUNTY_CONFIG="$work/counties.yaml" COUN
 "$county_bin" account add --config "$work/counties.yaml" --county kh --username khoff --password County1234 \
   --national-id E120002023 --name 高雄停用 --school-id 523601 --grade 5 --class-no 03 --seat-no 9 >/dev/null
 "$county_bin" account disable --config "$work/counties.yaml" --county kh khoff >/dev/null
+"$county_bin" account add --config "$work/counties.yaml" --county kh --username khreg --password County1234 \
+  --national-id E120002041 --name 高雄新生 --school-id 523601 --grade 5 --class-no 03 --seat-no 11 >/dev/null
 "$county_bin" account add --config "$work/counties.yaml" --county kh --username khtfa --password County1234 \
   --national-id E120002032 --name 高雄雙因 --school-id 523601 --grade 5 --class-no 03 --seat-no 10 >/dev/null
 "$county_bin" serve --config "$work/counties.yaml" >"$work/county.log" 2>&1 &

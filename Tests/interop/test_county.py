@@ -98,6 +98,21 @@ def test_direct_county_sign_in_shows_the_linked_account_then_the_profile():
     assert profile.status_code == 200 and "高雄小明" in profile.text
 
 
+def test_signing_out_after_a_county_sign_in_offers_the_county_logout():
+    browser = CountyBrowser()
+    answer, _ = county_walk(browser, start_at_county(browser))
+    browser.follow_all(answer)
+    profile = browser.get(ISSUER + "/profile")
+    ask = browser.post(ISSUER + "/oidc/v1/logout-to-go", {"csrf_token": csrf_of(profile.text)})
+    done = browser.post(ISSUER + "/logout/confirm", {"csrf_token": csrf_of(ask.text), "ui_locales": "zh-TW"})
+    assert done.status_code == 200 and "同時登出縣市帳號（高雄市）" in done.text
+    assert browser.get(ISSUER + "/profile").status_code in (302, 303)
+    county_logout = re.search(r'id="county-logout" href="([^"]+)"', done.text).group(1).replace("&amp;", "&")
+    assert county_logout.startswith(KH + "/oidc/v1/logout-to-go?client_id=edu-sso")
+    back = browser.get(county_logout)
+    assert back.status_code in (302, 303) and back.headers["Location"] == ISSUER + "/"
+
+
 def test_wrong_password_and_disabled_account_are_refused_at_the_county():
     browser = CountyBrowser()
     wrong, _ = county_walk(browser, start_at_county(browser), password="not-it")

@@ -112,7 +112,7 @@ struct AccountPagesController: Sendable {
             let key = code.purpose == .changeEmail ? "profile_verify_email" : "profile_verify_mobile"
             return [
                 "purpose": code.purpose.rawValue,
-                "label": Strings.text(key, lang).replacingOccurrences(of: "{target}", with: code.target),
+                "label": Strings.text(key, lang, ["target": code.target]),
             ]
         }
         var response = services.pages.render(

@@ -69,7 +69,7 @@ struct InteractionController: Sendable {
             let account = try await services.store.account(id: authentication.subject)
         else { return expired(request, context) }
         let (browserID, _) = services.browser.browserID(request)
-        let intro = Strings.text("consent_intro", language).replacingOccurrences(of: "{app}", with: client.name)
+        let intro = Strings.text("consent_intro", language, ["app": client.name])
         // Only what the student has not approved for this app before is asked for.
         let asked = try await flow.scopesNeedingConsent(interaction.request, client: client, accountID: account.id)
         return services.pages.render(

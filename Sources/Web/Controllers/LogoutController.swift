@@ -1,5 +1,6 @@
 import Storage
 import Logging
+import Federation
 import Hummingbird
 import Identity
 import OIDC
@@ -78,13 +79,13 @@ struct LogoutController: Sendable {
                 "error_bad_request", language: language, status: .badRequest, code: "invalid_request", requestID: context.requestID)
         }
         guard let session = try await services.browser.session(request) else {
-            return finish(logout, language: language)
+            return await finish(logout, language: language, ended: nil)
         }
         let hintMatchesSession =
             logout.hint?.string("sub") == session.accountID && logout.hint?.string("sid") == session.id
         if hintMatchesSession {
             try await services.store.deleteSession(id: session.id)
-            return finish(logout, language: language)
+            return await finish(logout, language: language, ended: session)
         }
         let (browserID, newCookie) = services.browser.browserID(request)
         var fields: [[String: String]] = []
@@ -110,17 +111,27 @@ struct LogoutController: Sendable {
             return services.pages.error(
                 "error_bad_request", language: language, status: .badRequest, code: "invalid_request", requestID: context.requestID)
         }
-        if let session = try await services.browser.session(request) { try await services.store.deleteSession(id: session.id) }
-        return finish(logout, language: language)
+        let session = try await services.browser.session(request)
+        if let session { try await services.store.deleteSession(id: session.id) }
+        return await finish(logout, language: language, ended: session)
     }
 
-    private func finish(_ logout: LogoutRequest, language: Language) -> Response {
+    /// Back to the app, or the signed-out page; after a county sign-in that page also offers the county's own
+    /// logout (RP-initiated, when its discovery names an `end_session_endpoint`).
+    private func finish(_ logout: LogoutRequest, language: Language, ended session: BrowserSession?) async -> Response {
         var response: Response
         if let redirectURI = logout.redirectURI {
             response = Responses.redirect(URLEncoding.append(logout.state.map { [("state", $0)] } ?? [], to: redirectURI))
         } else {
-            response = services.pages.render(
-                "logout", ["confirm": false], language: language, title: Strings.text("logout_title", language))
+            var values: [String: Any] = ["confirm": false]
+            if let idp = session?.idp, let county = services.config.counties.first(where: { $0.issuer == idp }),
+                let endpoint = try? await services.federation.metadata(for: county).endSessionEndpoint
+            {
+                values["county_logout_url"] = URLEncoding.append(
+                    [("client_id", county.clientID), ("post_logout_redirect_uri", services.config.issuer + "/")], to: endpoint)
+                values["county_logout_label"] = Strings.text("county_logout", language, ["county": county.name])
+            }
+            response = services.pages.render("logout", values, language: language, title: Strings.text("logout_title", language))
         }
         response.setCookie(services.browser.clearSessionCookie())
         return response

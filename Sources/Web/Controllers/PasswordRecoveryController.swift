@@ -108,7 +108,7 @@ struct PasswordRecoveryController: Sendable {
             values["name"] = account.name
             values["password_rule"] = text(recovery.purpose == .activateAccount ? .strongPasswordFormat : .passwordFormat, language)
             if let until = self.recovery.changeBlockedUntil(account) {
-                values["blocked"] = Strings.text("recover_too_soon", language).replacingOccurrences(of: "{time}", with: TaipeiTime.string(until))
+                values["blocked"] = Strings.text("recover_too_soon", language, ["time": TaipeiTime.string(until)])
             } else if recovery.purpose == .resetPassword && account.status == .disabled {
                 values["disabled"] = true
             } else if recovery.purpose == .activateAccount && account.status == .active {

@@ -73,7 +73,7 @@ struct SecurityRecordsController: Sendable {
             return try await renderAuthorizations(
                 account, request, lang, error: Strings.text("apps_none_selected", lang), status: .unprocessableContent)
         }
-        let question = Strings.text("apps_revoke_question", lang).replacingOccurrences(of: "{count}", with: String(apps.count))
+        let question = Strings.text("apps_revoke_question", lang, ["count": String(apps.count)])
         return try await services.formPage(
             "apps_revoke_confirm",
             ["apps": apps.map { ["client_id": $0.id, "name": $0.name] }, "question": question], request: request,
@@ -129,7 +129,7 @@ struct SecurityRecordsController: Sendable {
         guard method.hasPrefix("county:") else { return Strings.text("method_\(method)", lang) }
         let code = method.dropFirst("county:".count)
         let county = services.config.counties.first { $0.code == code }?.name ?? String(code)
-        return Strings.text("method_county", lang).replacingOccurrences(of: "{county}", with: county)
+        return Strings.text("method_county", lang, ["county": county])
     }
 
     func ipRecords(_ request: Request, _ context: AppContext) async throws -> Response {

@@ -101,7 +101,7 @@ struct SignInForm: Sendable {
                     target, request: request, language: language, username: username,
                     error: Strings.text("login_disabled", language), status: .forbidden, disabledAccount: true))
         case .wait(let seconds):
-            let message = Strings.text("login_wait", language).replacingOccurrences(of: "{seconds}", with: String(seconds))
+            let message = Strings.text("login_wait", language, ["seconds": String(seconds)])
             return try await again(nil, .tooManyRequests, message: message)
         case .locked(let until):
             return try await again(nil, .tooManyRequests, message: lockedMessage(until: until, language))
@@ -129,7 +129,7 @@ struct SignInForm: Sendable {
 
     private func lockedMessage(until: Int64, _ language: Language) -> String {
         let minutes = max(1, (until - services.clock.now() + 59) / 60)
-        return Strings.text("login_locked", language).replacingOccurrences(of: "{minutes}", with: String(minutes))
+        return Strings.text("login_locked", language, ["minutes": String(minutes)])
     }
 
     /// Tells the owner by e-mail that repeated failures locked the account (in Chinese and English: the reader is

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import OIDC
 
@@ -37,6 +38,13 @@ enum Strings {
         return language == .zhTW ? pair.0 : pair.1
     }
 
+    /// The text with each `{name}` placeholder filled in, as in `text("consent_intro", lang, ["app": name])`.
+    static func text(_ key: String, _ language: Language, _ values: KeyValuePairs<String, String>) -> String {
+        var result = text(key, language)
+        for (name, value) in values { result = result.replacingOccurrences(of: "{\(name)}", with: value) }
+        return result
+    }
+
     static let all: [String: (String, String)] = [
         "service_name": ("教育體系單一簽入服務", "Education System Single Sign-On"),
         "skip_to_content": ("跳到主要內容", "Skip to main content"),
@@ -54,7 +62,6 @@ enum Strings {
             "因多次登入失敗，帳號已暫時鎖定，請於 {minutes} 分鐘後再試。",
             "After repeated failures the account is locked for now. Please try again in {minutes} minutes."
         ),
-        "field_required": ("此欄位必填。", "This field is required."),
         "captcha_label": ("驗證碼", "Verification code"),
         "captcha_hint": ("請輸入灰色方格內的 3 位數字", "Type the 3 digits shown in the grey box"),
         "captcha_refresh": ("換下一個", "Get another"),
@@ -185,6 +192,7 @@ enum Strings {
             "The county account's student has no enrolment record at the school you chose. Check the school, or apply with your personal data."
         ),
         "county_ok": ("我知道了", "Got it"),
+        "county_logout": ("同時登出縣市帳號（{county}）", "Also sign out of your county account ({county})"),
         "county_no_account_text": (
             "您的縣市帳號尚未對應到教育雲端帳號。請先申請教育雲端帳號。",
             "Your county account is not linked to an education cloud account yet. Please apply for one first."
@@ -292,7 +300,6 @@ enum Strings {
         // 介接應用服務 portal
         "portal_intro": ("以下應用服務可使用教育雲端帳號登入。", "These apps accept your education cloud account."),
         "portal_authorized": ("已授權", "Authorized"),
-        "portal_open": ("前往", "Open"),
         "profile_edit": ("修改備用電子郵件信箱/行動電話", "Change backup e-mail / mobile"),
         "profile_save": ("儲存變更", "Save changes"),
         "profile_no_change": ("資料沒有變更。", "Nothing was changed."),
@@ -520,10 +527,6 @@ enum Strings {
         "forgot_account_button": ("帳號取得", "Get my account"),
         "forgot_by_county": ("使用縣市帳號查詢", "Look it up with a county account"),
         "forgot_by_county_button": ("使用縣市帳號（OpenID）取得", "Get it with a county account (OpenID)"),
-        "forgot_by_county_pending": (
-            "縣市帳號（OpenID）查詢將於縣市帳號服務介接後提供。",
-            "Looking up with a county account (OpenID) arrives when the county providers are connected."
-        ),
         "forgot_id_invalid": (
             "請輸入正確的身分證字號／居留證號（第 1 碼為英文字母，共 10 碼）。",
             "Enter a valid ID number (a letter followed by 9 characters)."
