@@ -35,7 +35,8 @@ public struct CountiesConfig: Sendable, Decodable {
     public var clientID: String
     public var redirectURIs: [String]
     public var postLogoutRedirectURIs: [String]
-    /// EduSSO's database, whose (demo) student registry seeds each county's accounts, linked by national ID.
+    /// EduSSO's database (the SQLite file's path, or a database URL), whose (demo) student registry seeds each
+    /// county's accounts, linked by national ID.
     public var registryDatabase: String?
     /// The password every seeded account gets (development only; `county-idp accounts` prints it).
     public var seedPassword: String

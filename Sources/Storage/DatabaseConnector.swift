@@ -10,6 +10,9 @@ public protocol DatabaseConnector: Sendable {
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
+    /// A transaction that no other process's migration interleaves with: nodes that start at once migrate one
+    /// after the other, and the later one finds the work done.
+    func migrationTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T
     func shutdown() async throws
     /// Short name of the SQL dialect, for the few statements that differ.
     var dialectName: String { get }
@@ -21,7 +24,7 @@ public enum DatabaseError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .unsupportedURL(let url): "Unsupported database URL: \(url) (use sqlite:PATH)"
+        case .unsupportedURL(let url): "Unsupported database URL: \(url) (use sqlite:PATH or postgres://USER@HOST:PORT/DATABASE)"
         case .conflict(let what): "Conflict: \(what)"
         }
     }

@@ -10,7 +10,7 @@ import SQLKit
 /// The hottest reads (accounts, clients, grants and revoked access-token ids, consulted on every token and
 /// userinfo request) go through short-lived caches. Writes made through this store update or drop the cached
 /// entry at once; changes made elsewhere (another node, an `edu-sso` CLI command) are seen within `cacheTTL`.
-public final class SQLStore: Sendable {
+public final class SQLStore: HousekeepingStore {
     let connector: any DatabaseConnector
     let logger: Logger
     let accountCache: ReadCache<Account?>
@@ -27,18 +27,26 @@ public final class SQLStore: Sendable {
         self.revokedTokenCache = ReadCache(ttl: cacheTTL)
     }
 
-    /// Opens the database a URL names: `sqlite:PATH` (or a bare path ending in .sqlite).
-    public static func open(url: String, logger: Logger, cacheTTL: Duration = .seconds(1)) throws -> SQLStore {
-        let path: String
-        if url.hasPrefix("sqlite:") {
-            path = String(url.dropFirst("sqlite:".count))
+    /// Opens the database a URL names: `sqlite:PATH` (or a bare path ending in .sqlite), or
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?sslmode=…]`.
+    public static func open(
+        url: String, settings: DatabaseSettings = .init(), logger: Logger, cacheTTL: Duration = .seconds(1)
+    ) throws -> SQLStore {
+        let connector: any DatabaseConnector
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            connector = try PostgresConnector(url: url, settings: settings, logger: logger)
+        } else if url.hasPrefix("sqlite:") {
+            connector = try SQLiteConnector(path: String(url.dropFirst("sqlite:".count)), logger: logger)
         } else if url.hasSuffix(".sqlite") || url.hasSuffix(".db") {
-            path = url
+            connector = try SQLiteConnector(path: url, logger: logger)
         } else {
-            throw DatabaseError.unsupportedURL(url)
+            throw DatabaseError.unsupportedURL(DatabaseSettings.redacted(url))
         }
-        return SQLStore(connector: try SQLiteConnector(path: path, logger: logger), logger: logger, cacheTTL: cacheTTL)
+        return SQLStore(connector: connector, logger: logger, cacheTTL: cacheTTL)
     }
+
+    /// "sqlite" or "postgresql".
+    public var dialectName: String { connector.dialectName }
 
     public func shutdown() async throws {
         try await connector.shutdown()
@@ -61,7 +69,7 @@ public final class SQLStore: Sendable {
     /// Applies pending migrations and returns the versions applied now.
     @discardableResult
     public func migrate() async throws -> [Int] {
-        try await transaction { db in
+        try await connector.migrationTransaction { db in
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
             ).run()
@@ -104,19 +112,7 @@ public final class SQLStore: Sendable {
 
     // MARK: Housekeeping
 
-    public struct PurgePolicy: Sendable {
-        public var now: Int64
-        /// Records of sign-ins and attempts are kept this long.
-        public var recordRetention: Int64
-        /// Grants are dropped once every token they could have produced has expired.
-        public var grantLifetime: Int64
-
-        public init(now: Int64, recordRetention: Int64, grantLifetime: Int64) {
-            self.now = now
-            self.recordRetention = recordRetention
-            self.grantLifetime = grantLifetime
-        }
-    }
+    public var latestSchemaVersion: Int { Migrations.all.last?.version ?? 0 }
 
     /// Deletes expired codes, sessions, interactions, tokens and old records; returns rows removed per table.
     @discardableResult

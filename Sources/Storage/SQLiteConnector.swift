@@ -62,6 +62,13 @@ public final class SQLiteConnector: DatabaseConnector, @unchecked Sendable {
         }
     }
 
+    /// `BEGIN IMMEDIATE` takes SQLite's write lock at once, which every other process on the file waits for.
+    public func migrationTransaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T)
+        async throws -> T
+    {
+        try await transaction(body)
+    }
+
     public func shutdown() async throws {
         try await readers.shutdownAsync()
         try await writer.shutdownAsync()

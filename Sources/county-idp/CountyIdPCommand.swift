@@ -82,11 +82,13 @@ struct RegistrySync: Service {
     let logger: Logger
 
     func run() async throws {
-        guard let path = config.registryDatabase else { return }
+        guard let location = config.registryDatabase else { return }
+        // A database URL (postgres://…, sqlite:…) or the path of EduSSO's SQLite file, which may not exist yet.
+        let isURL = location.contains(":")
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if FileManager.default.fileExists(atPath: path) {
+            if isURL || FileManager.default.fileExists(atPath: location) {
                 do {
-                    let registry = try SQLStore.open(url: "sqlite:" + path, logger: logger)
+                    let registry = try SQLStore.open(url: isURL ? location : "sqlite:" + location, logger: logger)
                     for server in servers {
                         let added = try await CountySeed.seed(
                             server, registry: registry, password: config.seedPassword, perSchool: config.seedPerSchool)

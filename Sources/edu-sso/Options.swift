@@ -23,7 +23,7 @@ struct ConfigOptions: ParsableArguments {
         let config = try load()
         var logger = Logger(label: "edu-sso")
         logger.logLevel = .warning
-        let store = try SQLStore.open(url: config.resolvedDatabaseURL, logger: logger)
+        let store = try openDatabase(config, logger: logger)
         try await store.migrate()
         return (config, store)
     }

@@ -28,18 +28,12 @@ import Testing
         func advance(_ seconds: Int64) { value.add(seconds, ordering: .relaxed) }
     }
 
-    func withQueue(_ body: (SQLStore, MessageQueue, ManualTime) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-queue-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let store = try SQLStore.open(url: "sqlite:\(directory.path)/test.sqlite", logger: Logger(label: "test"))
-        try await store.migrate()
-        let time = ManualTime()
-        let queue = MessageQueue(store: store, secret: Data(repeating: 7, count: 32), now: { time.value.load(ordering: .relaxed) })
-        do { try await body(store, queue, time) } catch {
-            try? await store.shutdown()
-            throw error
+    func withQueue(_ backend: Backend, _ body: (SQLStore, MessageQueue, ManualTime) async throws -> Void) async throws {
+        try await backend.withStore { store in
+            let time = ManualTime()
+            let queue = MessageQueue(store: store, secret: Data(repeating: 7, count: 32), now: { time.value.load(ordering: .relaxed) })
+            try await body(store, queue, time)
         }
-        try await store.shutdown()
     }
 
     func dispatcher(_ queue: MessageQueue, _ sender: FlakySender) -> MessageDispatcher {
@@ -52,8 +46,8 @@ import Testing
 
     let code = OutgoingMessage(channel: .sms, to: "0912345678", subject: "", body: "驗證碼 483920")
 
-    @Test func aMessageQueuedBeforeACrashIsDeliveredByTheNextProcess() async throws {
-        try await withQueue { store, queue, _ in
+    @Test(arguments: Backend.available) func aMessageQueuedBeforeACrashIsDeliveredByTheNextProcess(_ backend: Backend) async throws {
+        try await withQueue(backend) { store, queue, _ in
             // The first process queues the message and dies before any delivery.
             _ = try await queue.enqueue(code, validFor: 3600)
             let waiting = try await store.recentMessages(status: .pending, limit: 10)
@@ -70,8 +64,8 @@ import Testing
         }
     }
 
-    @Test func anOutageIsRetriedWithBackoffAndDeliveredAfterRecovery() async throws {
-        try await withQueue { store, queue, time in
+    @Test(arguments: Backend.available) func anOutageIsRetriedWithBackoffAndDeliveredAfterRecovery(_ backend: Backend) async throws {
+        try await withQueue(backend) { store, queue, time in
             let sender = FlakySender()
             sender.failing.store(true, ordering: .relaxed)
             let dispatcher = dispatcher(queue, sender)
@@ -96,8 +90,8 @@ import Testing
         }
     }
 
-    @Test func aRefusedOrHopelessMessageEndsVisiblyFailed() async throws {
-        try await withQueue { store, queue, time in
+    @Test(arguments: Backend.available) func aRefusedOrHopelessMessageEndsVisiblyFailed(_ backend: Backend) async throws {
+        try await withQueue(backend) { store, queue, time in
             let sender = FlakySender()
             let dispatcher = dispatcher(queue, sender)
             sender.rejecting.store(true, ordering: .relaxed)
@@ -124,8 +118,8 @@ import Testing
         }
     }
 
-    @Test func racingNodesSendEachMessageOnce() async throws {
-        try await withQueue { store, queue, _ in
+    @Test(arguments: Backend.available) func racingNodesSendEachMessageOnce(_ backend: Backend) async throws {
+        try await withQueue(backend) { store, queue, _ in
             for index in 0..<40 {
                 _ = try await queue.enqueue(OutgoingMessage(channel: .email, to: "s\(index)@example.com", subject: "s", body: "b"), validFor: 3600)
             }

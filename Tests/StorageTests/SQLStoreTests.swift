@@ -6,27 +6,13 @@ import Testing
 
 @testable import Storage
 
-/// The storage suite. It runs against SQLite here; the PostgreSQL connector will run the same tests.
+/// The storage suite. Every test runs on each available backend (SQLite, and PostgreSQL when the test script
+/// provides one).
 @Suite struct SQLStoreTests {
-    func withStore(_ body: (SQLStore) async throws -> Void) async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-store-\(UUID().uuidString)")
-        let store = try SQLStore.open(url: "sqlite:\(directory.path)/test.sqlite", logger: Logger(label: "test"))
-        do {
-            try await store.migrate()
-            try await body(store)
-        } catch {
-            try? await store.shutdown()
-            try? FileManager.default.removeItem(at: directory)
-            throw error
-        }
-        try await store.shutdown()
-        try? FileManager.default.removeItem(at: directory)
-    }
-
     let authentication = Authentication(subject: "sub-1", authTime: 10, amr: ["pwd"], sessionID: "sid")
 
-    @Test func migrateIsIdempotent() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func migrateIsIdempotent(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             #expect(try await store.migrate().isEmpty)
             #expect(try await store.schemaVersion() == Migrations.all.last?.version)
         }
@@ -45,8 +31,8 @@ import Testing
         RefreshTokenRecord(tokenHash: hash, grantID: grant, clientID: "c", parentHash: nil, issuedAt: 0, expiresAt: expiresAt)
     }
 
-    @Test func codesRedeemExactlyOnceAndCreateTheirGrantAtomically() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func codesRedeemExactlyOnceAndCreateTheirGrantAtomically(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             for round in 0..<10 {
                 let code = AuthorizationCode(
                     codeHash: "h\(round)", grantID: "g\(round)", clientID: "c", redirectURI: "https://a/cb", scopes: ["openid"],
@@ -65,8 +51,8 @@ import Testing
         }
     }
 
-    @Test func concurrentRotationsOfOneRefreshTokenLeaveOneSuccessor() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func concurrentRotationsOfOneRefreshTokenLeaveOneSuccessor(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             try await makeGrant(store, id: "g")
             for round in 0..<10 {
                 #expect(try await store.saveRefreshToken(refreshRecord("r\(round)")))
@@ -89,8 +75,8 @@ import Testing
         }
     }
 
-    @Test func aRevokedGrantTakesNoNewRefreshTokens() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func aRevokedGrantTakesNoNewRefreshTokens(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             try await makeGrant(store, id: "g")
             #expect(try await store.saveRefreshToken(refreshRecord("r")))
             try await store.revokeGrant(id: "g", at: 7)
@@ -105,16 +91,16 @@ import Testing
         }
     }
 
-    @Test func assertionsAreSingleUse() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func assertionsAreSingleUse(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             #expect(try await store.recordAssertion(jti: "j", clientID: "c", expiresAt: 100))
             #expect(!(try await store.recordAssertion(jti: "j", clientID: "c", expiresAt: 100)))
             #expect(try await store.recordAssertion(jti: "j", clientID: "other", expiresAt: 100))
         }
     }
 
-    @Test func accountsAreUniqueByUsername() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func accountsAreUniqueByUsername(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             let account = Account(id: "a1", username: "student.one", passwordHash: "x", name: "甲", createdAt: 0, updatedAt: 0)
             try await store.insertAccount(account)
             await #expect(throws: AccountConflict.usernameTaken) {
@@ -124,8 +110,8 @@ import Testing
         }
     }
 
-    @Test func aRecoveredPasswordIsWrittenOnlyWhenEveryConditionHolds() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func aRecoveredPasswordIsWrittenOnlyWhenEveryConditionHolds(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             let id = NationalID.make(letter: "B", sexDigit: 1, serial: 4242)
             try await store.insertAccount(
                 Account(id: "off", username: "off.one", passwordHash: "old", name: "停", nationalID: id, status: .disabled, createdAt: 0, updatedAt: 0))
@@ -154,8 +140,8 @@ import Testing
         }
     }
 
-    @Test func oneActiveAccountPerNationalIDHoldsUnderConcurrentInserts() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func oneActiveAccountPerNationalIDHoldsUnderConcurrentInserts(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             for round in 0..<5 {
                 let nationalID = NationalID.make(letter: "A", sexDigit: 1, serial: round)
                 let outcomes = await withTaskGroup(of: Bool.self) { group in
@@ -196,8 +182,8 @@ import Testing
         }
     }
 
-    @Test func parallelGuessesCannotExceedTheAttemptLimit() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func parallelGuessesCannotExceedTheAttemptLimit(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             try await store.saveVerificationCode(
                 VerificationCode(id: "v", accountID: "a", purpose: .changeEmail, target: "x@example.com", codeHash: "hash", expiresAt: 100))
             let granted = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -218,8 +204,8 @@ import Testing
         }
     }
 
-    @Test func accountFailuresCountSinceTheLastSuccessAddressFailuresDoNot() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func accountFailuresCountSinceTheLastSuccessAddressFailuresDoNot(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             func attempt(_ at: Int64, _ outcome: LoginAttempt.Outcome) async throws {
                 try await store.recordAttempt(
                     LoginAttempt(username: "u", accountID: nil, at: at, ip: "1.2.3.4", method: "password", outcome: outcome, userAgent: ""))
@@ -234,8 +220,8 @@ import Testing
         }
     }
 
-    @Test func purgeRemovesExpiredState() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func purgeRemovesExpiredState(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             try await makeGrant(store, id: "g")
             #expect(try await store.saveRefreshToken(refreshRecord("old", expiresAt: 10)))
             #expect(try await store.saveRefreshToken(refreshRecord("new", expiresAt: 10_000)))
@@ -247,8 +233,8 @@ import Testing
 }
 
 extension SQLStoreTests {
-    @Test func appSignInsAndConsentsAreRecorded() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func appSignInsAndConsentsAreRecorded(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             try await store.recordAppSignIns([AppSignIn(accountID: "a", clientID: "c1", at: 10, ip: "10.0.0.1", userAgent: "UA")])
             try await store.recordAppSignIns([AppSignIn(accountID: "a", clientID: "c2", at: 20, ip: "10.0.0.2", userAgent: "UA")])
             #expect(try await store.appSignIns(accountID: "a", limit: 10).map(\.clientID) == ["c2", "c1"])
@@ -260,8 +246,8 @@ extension SQLStoreTests {
 }
 
 extension SQLStoreTests {
-    @Test func registryImportReplacesTheSameTermAndListsNewestFirst() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func registryImportReplacesTheSameTermAndListsNewestFirst(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             let school = SchoolKey(code: "193662", level: .elementary)
             func record(_ year: String, _ semester: String, seat: Int) -> RegistryRecord {
                 RegistryRecord(
@@ -279,8 +265,8 @@ extension SQLStoreTests {
 }
 
 extension SQLStoreTests {
-    @Test func theFailureThatLocksAnAccountSaysSoOnce() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func theFailureThatLocksAnAccountSaysSoOnce(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             let hasher = PasswordHasher(parameters: .init(memoryKiB: 8 * 1024, iterations: 1, parallelism: 1))
             try await store.insertAccount(
                 Account(id: "a1", username: "lock.me", passwordHash: try await hasher.hash("Right1234"), name: "鎖", createdAt: 0, updatedAt: 0))
@@ -303,6 +289,66 @@ extension SQLStoreTests {
                 Issue.record("a locked account must refuse even the right password")
                 return
             }
+        }
+    }
+}
+
+/// Single-use things fired from many connections at once: exactly one caller wins.
+extension SQLStoreTests {
+    /// Runs `attempt` `count` times at once and returns how many succeeded.
+    func race(_ count: Int, _ attempt: @escaping @Sendable () async throws -> Bool) async throws -> Int {
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<count { group.addTask { try await attempt() } }
+            return try await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
+    }
+
+    @Test(arguments: Backend.available) func aCaptchaIsTakenOnceByRacingRequests(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
+            for round in 0..<5 {
+                try await store.saveCaptcha(CaptchaChallenge(id: "cap-\(round)", browserHash: "b", code: "123", expiresAt: 1_000))
+                #expect(try await race(16) { try await store.takeCaptcha(id: "cap-\(round)") != nil } == 1)
+            }
+        }
+    }
+
+    @Test(arguments: Backend.available) func aResetCodeIsSpentOnceByRacingRequests(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
+            for round in 0..<5 {
+                let code = VerificationCode(
+                    id: "v-\(round)", accountID: "a", purpose: .resetPassword, target: "reset", codeHash: "h-\(round)",
+                    expiresAt: 1_000)
+                try await store.saveVerificationCode(code)
+                let spent = try await race(16) {
+                    guard try await store.claimVerificationAttempt(id: code.id, now: 1, maxAttempts: 5) == code.codeHash else {
+                        return false
+                    }
+                    return try await store.consumeVerificationCode(id: code.id, codeHash: code.codeHash) != nil
+                }
+                #expect(spent == 1)
+            }
+        }
+    }
+
+    /// Nodes that start at once on an empty database: each migration is applied once, and all end up current.
+    /// PostgreSQL only: nodes share a PostgreSQL database (an advisory lock orders them). Several SQLite stores in
+    /// one process would wait for SQLite's file lock on the threads of one shared pool and stall each other.
+    @Test(arguments: Backend.available.filter { $0 == .postgres }) func nodesStartingAtOnceMigrateOnce(_ backend: Backend) async throws {
+        try await backend.withDatabase { url in
+            let stores = try (0..<4).map { _ in try SQLStore.open(url: url, logger: Logger(label: "test")) }
+            var failure: (any Error)?
+            do {
+                let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+                    for store in stores { group.addTask { try await store.migrate() } }
+                    return try await group.reduce(into: [Int]()) { $0 += $1 }
+                }
+                #expect(applied.sorted() == Migrations.all.map(\.version))
+                for store in stores { #expect(try await store.schemaVersion() == store.latestSchemaVersion) }
+            } catch {
+                failure = error
+            }
+            for store in stores { try await store.shutdown() }
+            if let failure { throw failure }
         }
     }
 }

@@ -14,8 +14,8 @@ extension SQLStoreTests {
         #expect(try await store.confirmTwoFactor(accountID: account, sealedSecret: "sealed-1", step: 100, recoveryCodeHashes: ["r1", "r2"], at: 2))
     }
 
-    @Test func aConfirmedBindingIsNeitherReplacedNorConfirmedTwice() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func aConfirmedBindingIsNeitherReplacedNorConfirmedTwice(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             try await bound(store)
             let other = TwoFactorBinding(accountID: "a", sealedSecret: "sealed-2", confirmedAt: nil, enabled: false, lastStep: 0, createdAt: 3)
             #expect(try await store.startTwoFactor(other) == false)
@@ -33,8 +33,8 @@ extension SQLStoreTests {
         }
     }
 
-    @Test func concurrentUsesOfOneStepOrOneRecoveryCodeSucceedOnce() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func concurrentUsesOfOneStepOrOneRecoveryCodeSucceedOnce(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             try await bound(store)
             for step: Int64 in 101...105 {
                 let accepted = try await withThrowingTaskGroup(of: Bool.self) { group in
@@ -54,8 +54,8 @@ extension SQLStoreTests {
         }
     }
 
-    @Test func parallelWrongCodesCannotExceedTheWindowsLimit() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func parallelWrongCodesCannotExceedTheWindowsLimit(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             try await bound(store)
             let granted = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<40 {
@@ -73,8 +73,8 @@ extension SQLStoreTests {
         }
     }
 
-    @Test func revokingAnAppRemovesItsConsentAndRevokesOnlyItsGrants() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func revokingAnAppRemovesItsConsentAndRevokesOnlyItsGrants(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             try await makeGrant(store, id: "g")  // client "c", subject "sub-1"
             #expect(try await store.saveRefreshToken(refreshRecord("rt", grant: "g")))
             try await store.saveCode(
@@ -111,8 +111,8 @@ extension SQLStoreTests {
 }
 
 extension SQLStoreTests {
-    @Test func turningTwoFactorOnEndsTheAccountsOtherSessionsAndTheirGrants() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func turningTwoFactorOnEndsTheAccountsOtherSessionsAndTheirGrants(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             func session(_ id: String, _ account: String) -> BrowserSession {
                 BrowserSession(
                     id: id, tokenHash: "hash-" + id, accountID: account, authTime: 1, amr: ["pwd"], createdAt: 1,
@@ -142,8 +142,8 @@ extension SQLStoreTests {
         }
     }
 
-    @Test func anInteractionIsTakenOnce() async throws {
-        try await withStore { (store: SQLStore) async throws in
+    @Test(arguments: Backend.available) func anInteractionIsTakenOnce(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
             let request = AuthorizationRequest(
                 clientID: "c", redirectURI: "https://a/cb", scopes: ["openid"], nonce: nil, codeChallenge: nil)
             try await store.saveInteraction(

@@ -36,10 +36,10 @@ import Testing
         do {
             try await body(built.services, try #require(built.demo), time)
         } catch {
-            try? await built.services.store.shutdown()
+            try? await built.shutdown()
             throw error
         }
-        try await built.services.store.shutdown()
+        try await built.shutdown()
     }
 
     func codeRequest(_ services: Services, _ demo: DemoSeed) async throws -> (AuthorizationRequest, Authentication) {

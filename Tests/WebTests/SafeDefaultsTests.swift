@@ -53,7 +53,7 @@ import Testing
         #expect(built.services.notifier is MessageDispatcher)
         #expect(try await built.services.store.client(id: DemoSeed.clientID) == nil)
         #expect(try await built.services.store.registryCount() == 0)
-        try await built.services.store.shutdown()
+        try await built.shutdown()
     }
 
     @Test func trustForwardedForIsGoneAndProxiesAreParsed() throws {

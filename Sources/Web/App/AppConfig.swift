@@ -1,6 +1,5 @@
 import OIDC
 import Identity
-import Storage
 import Logging
 import Foundation
 import Federation
@@ -14,8 +13,15 @@ public struct AppConfig: Sendable {
     public var port = 8080
     public var dataDir = "data"
     public var keysDir = "keys"
-    /// `sqlite:PATH`; defaults to `sqlite:<data_dir>/edu-sso.sqlite`.
+    /// `sqlite:PATH` or `postgres://USER@HOST:PORT/DATABASE`; defaults to `sqlite:<data_dir>/edu-sso.sqlite`.
     public var databaseURL: String?
+    /// PostgreSQL only: connections per node, the connect timeout, TLS (`disable`, `prefer`, `require`; a
+    /// `sslmode` in the URL wins), a CA bundle, and the password when the URL carries none.
+    public var databasePoolSize = 20
+    public var databaseConnectTimeoutSeconds: Int64 = 10
+    public var databaseTLS = "prefer"
+    public var databaseCAFile: String?
+    public var databasePassword: String?
     public var accessTokenTTL: Int64 = 3600
     public var idTokenTTL: Int64 = 3600
     public var codeTTL: Int64 = 60
@@ -147,6 +153,11 @@ public struct AppConfig: Sendable {
         dataDir = reader.string("data_dir", dataDir)
         keysDir = reader.string("keys_dir", keysDir)
         databaseURL = reader.optionalString("database_url")
+        databasePoolSize = try reader.int("database_pool_size", databasePoolSize)
+        databaseConnectTimeoutSeconds = try reader.int64("database_connect_timeout_seconds", databaseConnectTimeoutSeconds)
+        databaseTLS = reader.string("database_tls", databaseTLS)
+        databaseCAFile = reader.optionalString("database_ca_file")
+        databasePassword = try reader.secret("database_password")
         accessTokenTTL = try reader.int64("access_token_ttl", accessTokenTTL)
         idTokenTTL = try reader.int64("id_token_ttl", idTokenTTL)
         codeTTL = try reader.int64("code_ttl", codeTTL)
@@ -269,6 +280,12 @@ public struct AppConfig: Sendable {
             ("message_retry_base_seconds", messageRetryBaseSeconds), ("message_poll_seconds", messagePollSeconds),
         ] where value <= 0 {
             throw ConfigError("\(name) must be a positive number of seconds.")
+        }
+        if databasePoolSize < 1 || databasePoolSize > 1000 {
+            throw ConfigError("database_pool_size must be between 1 and 1000.")
+        }
+        if !["disable", "prefer", "require"].contains(databaseTLS) {
+            throw ConfigError("database_tls must be disable, prefer or require.")
         }
         if messageMaxAttempts < 1 { throw ConfigError("message_max_attempts must be at least 1.") }
         if let supportEmail, AccountRules.checkEmail(supportEmail) != nil {

@@ -13,6 +13,12 @@ public struct BuiltApplication: Sendable {
     public let application: Application<RouterResponder<AppContext>>
     public let services: Services
     public let demo: DemoSeed?
+    let closeStore: @Sendable () async throws -> Void
+
+    /// Closes the database, for a caller that built the application but does not run it (tests, tools).
+    public func shutdown() async throws {
+        try await closeStore()
+    }
 }
 
 /// Builds the whole server from configuration. Shared by `edu-sso serve` and the tests.
@@ -28,14 +34,26 @@ public func buildApplication(
     logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
     let sender = try senders ?? Messaging.senders(config, logger: logger)
 
-    let store = try SQLStore.open(
-        url: config.resolvedDatabaseURL, logger: logger, cacheTTL: .milliseconds(config.readCacheMs))
+    let store = try openDatabase(config, logger: logger)
     do {
         return try await assemble(config, store: store, senders: sender, clock: clock, logger: logger)
     } catch {
         try? await store.shutdown()
         throw error
     }
+}
+
+/// Opens the database the configuration names (SQLite by default, PostgreSQL for several nodes); shared by the
+/// server and the `edu-sso` commands. It does not migrate.
+public func openDatabase(_ config: AppConfig, logger: Logger) throws -> SQLStore {
+    var settings = DatabaseSettings()
+    settings.poolSize = config.databasePoolSize
+    settings.connectTimeoutSeconds = config.databaseConnectTimeoutSeconds
+    settings.tls = DatabaseSettings.TLSMode(rawValue: config.databaseTLS) ?? .prefer
+    settings.caFile = config.databaseCAFile
+    settings.password = config.databasePassword
+    return try SQLStore.open(
+        url: config.resolvedDatabaseURL, settings: settings, logger: logger, cacheTTL: .milliseconds(config.readCacheMs))
 }
 
 private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSenders, clock: OIDC.Clock, logger: Logger)
@@ -90,7 +108,8 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
             MessageDispatchService(dispatcher: services.dispatcher), AppSignInRecorderService(recorder: services.appSignIns),
         ],
         logger: logger)
-    return BuiltApplication(application: application, services: services, demo: demo)
+    return BuiltApplication(
+        application: application, services: services, demo: demo, closeStore: { try await store.shutdown() })
 }
 
 /// Periodic housekeeping: key rotation on schedule and the purge of expired state, so that tables stay bounded.

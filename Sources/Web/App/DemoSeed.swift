@@ -2,7 +2,6 @@ import Logging
 import Foundation
 import Identity
 import OIDC
-import Storage
 
 /// Development mode's ready-made demo app and demo student, created on first run. Their credentials are kept in
 /// `data/demo-credentials.json` (runtime state, never committed) and printed at every start.
@@ -41,7 +40,7 @@ public struct DemoSeed: Codable, Sendable {
     }
 
     /// Creates whatever part of the demo is missing and returns the credentials.
-    static func ensure(config: AppConfig, store: SQLStore, hasher: PasswordHasher, clock: OIDC.Clock) async throws -> DemoSeed {
+    static func ensure(config: AppConfig, store: any ServiceStore, hasher: PasswordHasher, clock: OIDC.Clock) async throws -> DemoSeed {
         var seed = load(dataDir: config.dataDir)
             ?? DemoSeed(
                 clientID: clientID, clientSecret: Secrets.randomToken(), username: username,

@@ -6,7 +6,6 @@ import Identity
 import Logging
 import Notify
 import OIDC
-import Storage
 
 #if canImport(Glibc)
     import Glibc
@@ -15,7 +14,7 @@ import Storage
 /// Everything the controllers share, built once by `buildApplication`.
 public final class Services: Sendable {
     public let config: AppConfig
-    public let store: SQLStore
+    public let store: any ServiceStore
     public let keys: KeyManager
     public let tokens: TokenService
     public let clientAuthenticator: ClientAuthenticator
@@ -46,7 +45,7 @@ public final class Services: Sendable {
     /// Discovery is answered from bytes serialised at start-up.
     let discoveryJSON: Data
 
-    init(config: AppConfig, store: SQLStore, keys: KeyManager, senders: MessageSenders, clock: Clock, logger: Logger)
+    init(config: AppConfig, store: any ServiceStore, keys: KeyManager, senders: MessageSenders, clock: Clock, logger: Logger)
         async throws
     {
         self.config = config

@@ -4,7 +4,6 @@ import Identity
 import Logging
 import Notify
 import OIDC
-import Storage
 
 /// The student's own pages: direct sign-in (`/login`) and 查閱個人資料 (`/profile`, manual 參).
 struct AccountPagesController: Sendable {

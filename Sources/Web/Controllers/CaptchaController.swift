@@ -3,7 +3,6 @@ import Hummingbird
 import Identity
 import Logging
 import OIDC
-import Storage
 
 /// Captcha images (`/captcha/{id}.png`), speech (`/captcha/{id}.wav`) and 換下一個 (`POST /captcha/new`). Each
 /// challenge belongs to the browser it was issued to; other browsers get 404.

@@ -4,7 +4,6 @@ import Identity
 import Logging
 import Notify
 import OIDC
-import Storage
 
 /// 聯絡我們 (manual 壹拾壹): a question for customer service, reachable without signing in. The earlier flows'
 /// 「…回報問題」 and 「收不到驗證碼，聯絡我們」 buttons land here with the category (and the account) prefilled.

@@ -4,7 +4,6 @@ import Hummingbird
 import Identity
 import Logging
 import OIDC
-import Storage
 
 /// 使用縣市帳號登入 (manual 貳.3–4): the county icons, the hand-off to the county's OpenID provider (code flow
 /// with PKCE, state and nonce), and the callback that verifies the county's answer and links it to the

@@ -1,5 +1,4 @@
 import Identity
-import Storage
 import Logging
 import Foundation
 import Hummingbird

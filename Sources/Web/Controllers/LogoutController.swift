@@ -1,4 +1,3 @@
-import Storage
 import Logging
 import Federation
 import Hummingbird

@@ -4,7 +4,6 @@ import Identity
 import Logging
 import Notify
 import OIDC
-import Storage
 
 /// 忘記密碼 (manual 陸: by code, by personal data, by default password) and 啟用帳號 (manual 柒: by code, by
 /// personal data). One `Recovery` per attempt, stored server-side and bound to the browser; each step is a GET

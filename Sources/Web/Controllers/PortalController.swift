@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Identity
 import OIDC
-import Storage
 
 /// 介接應用服務: the apps an operator has listed for students (`edu-sso client listing`), shown after sign-in, and
 /// their logos, served from EduSSO itself so that showing the portal tells no third party who is looking.

@@ -3,7 +3,6 @@ import Hummingbird
 import Identity
 import Logging
 import OIDC
-import Storage
 
 /// 更新個人資料 (manual 肆): after signing in again, the student names the school and ID number, sees 目前資料
 /// beside 來源資料 from the registry, and 更新 moves the account (and so eduinfo) to the registry's enrolment.

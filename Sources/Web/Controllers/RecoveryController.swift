@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Identity
 import OIDC
-import Storage
 
 /// 帳號管理 → 忘記帳號 (manual 伍.2): the student's ID number and a captcha give back the education cloud
 /// account. The lookup reveals whether an ID has an account, as the manual's flow does, so it comes only after the

@@ -3,7 +3,6 @@ import Hummingbird
 import Identity
 import Logging
 import OIDC
-import Storage
 
 /// 申請帳號 (manual 壹.2, steps 1–9). The application is a `Registration` state machine stored server-side and
 /// bound to the browser; every step is a GET page and a POST that redirects (POST-redirect-GET), and 回上一頁

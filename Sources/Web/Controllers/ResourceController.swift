@@ -1,4 +1,3 @@
-import Storage
 import Logging
 import CompressNIO
 import Foundation

@@ -3,7 +3,6 @@ import Foundation
 import Hummingbird
 import Identity
 import OIDC
-import Storage
 
 /// 帳號管理 pages about the student's sign-ins: 應用服務授權清單 and 應用服務登入紀錄 (manual 捌) and IP登入紀錄
 /// (manual 玖).

@@ -4,7 +4,6 @@ import Identity
 import Logging
 import Notify
 import OIDC
-import Storage
 
 /// The sign-in form (manual 貳: account, password, captcha, 登入), shared by the sign-in step of an app's
 /// authorization and by direct sign-in to the account pages. It renders the form and checks a submission; what

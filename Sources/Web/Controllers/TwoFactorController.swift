@@ -3,7 +3,6 @@ import Hummingbird
 import Identity
 import Notify
 import OIDC
-import Storage
 
 /// 雙因子認證綁定 (manual 壹拾): the binding wizard (開始 → prepare the device → install an authenticator app →
 /// how-to → scan and enter a code → 綁定完成), then 「啟用雙因子驗證」 and 「解除雙因子綁定」.

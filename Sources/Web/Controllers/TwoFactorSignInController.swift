@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import Identity
 import OIDC
-import Storage
 
 /// The code step of a two-factor sign-in (`/login/2fa/{id}`): after the right password, a code from the
 /// authenticator app (or a recovery code) is what creates the session, with `amr` ["pwd","otp"] and `acr` "2".

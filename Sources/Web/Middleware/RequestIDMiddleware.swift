@@ -3,7 +3,6 @@ import Hummingbird
 import Identity
 import Logging
 import OIDC
-import Storage
 
 /// Gives every request an id and a client address, and writes one access-log line per request: method, route,
 /// status, duration and request id. The route is the pattern the router matched (`/register/{id}/{step}`), or

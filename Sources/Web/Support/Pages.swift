@@ -1,6 +1,5 @@
 import OIDC
 import Identity
-import Storage
 import Logging
 import Foundation
 import Hummingbird

@@ -1,0 +1,25 @@
+/// What the periodic jobs and the health checks need of the database: the purge of expired state, the schema
+/// version, and leases that let one node at a time run a job that several nodes share.
+public protocol HousekeepingStore: Sendable {
+    /// Deletes expired codes, sessions, interactions, tokens and old records; returns rows removed per table.
+    @discardableResult
+    func purgeExpired(_ policy: PurgePolicy) async throws -> [String: Int]
+    /// The newest migration applied (0 for an empty database); a cheap round trip, so also a readiness probe.
+    func schemaVersion() async throws -> Int
+    /// The newest migration this build knows: a node whose database is behind it is not ready.
+    var latestSchemaVersion: Int { get }
+}
+
+public struct PurgePolicy: Sendable {
+    public var now: Int64
+    /// Records of sign-ins and attempts are kept this long.
+    public var recordRetention: Int64
+    /// Grants are dropped once every token they could have produced has expired.
+    public var grantLifetime: Int64
+
+    public init(now: Int64, recordRetention: Int64, grantLifetime: Int64) {
+        self.now = now
+        self.recordRetention = recordRetention
+        self.grantLifetime = grantLifetime
+    }
+}
