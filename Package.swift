@@ -168,7 +168,14 @@ let package = Package(
         .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "NotifyTests", dependencies: ["Notify"], swiftSettings: swiftSettings),
-        .testTarget(name: "FederationTests", dependencies: ["Federation"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "FederationTests",
+            dependencies: [
+                "Federation",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "WebTests",
             dependencies: [

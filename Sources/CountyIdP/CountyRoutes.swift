@@ -14,7 +14,7 @@ struct CountyRoutes: Sendable {
     func add(to router: Router<BasicRequestContext>) {
         router.get("/.well-known/openid-configuration") { _, _ in
             var document = DiscoveryDocument.build(issuer: server.issuer, uiLocales: ["zh-TW"])
-            document["scopes_supported"] = ["openid", "profile", "eduinfo", "exchangedata"]
+            document["scopes_supported"] = ["openid", "profile", "eduinfo", .string(Scope.exchangeData)]
             return Responses.json(document)
         }
         router.get(RouterPath(DiscoveryDocument.Path.jwks)) { _, _ in

@@ -41,7 +41,7 @@ public final class CountyServer: Sendable {
                 Client(
                     id: config.clientID, name: "EduSSO", secretHash: Secrets.hash(county.clientSecret),
                     redirectURIs: config.redirectURIs, postLogoutRedirectURIs: config.postLogoutRedirectURIs,
-                    allowedScopes: ["openid", "profile", "eduinfo", "exchangedata"], requirePKCE: true, skipConsent: true,
+                    allowedScopes: ["openid", "profile", "eduinfo", Scope.exchangeData], requirePKCE: true, skipConsent: true,
                     createdAt: Clock.system.now()))
             return try await CountyServer(county: county, issuer: issuer, store: store, keys: keys, logger: logger)
         } catch {
@@ -124,7 +124,7 @@ struct CountyClaims: ClaimsSource {
             claims["name"] = .string(account.name)
             claims["preferred_username"] = .string(account.username)
         }
-        if scopes.contains("exchangedata"), let nationalID = account.nationalID {
+        if scopes.contains(Scope.exchangeData), let nationalID = account.nationalID {
             claims["personid"] = .string(nationalID)
         }
         return claims

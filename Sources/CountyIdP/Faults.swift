@@ -10,6 +10,9 @@ actor Faults {
         case none
         /// Every answer waits `delayMs` first.
         case slow
+        /// Only the token endpoint waits `delayMs`: the student has signed in at the county, and the code
+        /// exchange hangs.
+        case slowToken = "slow_token"
         /// The token endpoint answers HTML instead of JSON.
         case garbage
         /// ID tokens whose signature does not verify.
@@ -37,7 +40,10 @@ struct FaultMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
         -> Response
     {
-        if await faults.mode == .slow, request.uri.path != "/_test/fault" {
+        let mode = await faults.mode
+        if (mode == .slow && request.uri.path != "/_test/fault")
+            || (mode == .slowToken && request.uri.path == DiscoveryDocument.Path.token)
+        {
             try await Task.sleep(for: .milliseconds(await faults.delayMs))
         }
         return try await next(request, context)
@@ -49,7 +55,7 @@ extension CountyServer {
     func spoil(_ idToken: String) async throws -> String {
         let mode = await faults.mode
         switch mode {
-        case .none, .slow, .garbage:
+        case .none, .slow, .slowToken, .garbage:
             return idToken
         case .badSignature:
             // The same header and claims, with the signature's bytes changed.
@@ -60,7 +66,7 @@ extension CountyServer {
             guard var claims = await keys.verify(idToken, as: ClaimSet.self) else { return idToken }
             let now = Clock.system.now()
             switch mode {
-            case .wrongAudience: claims["aud"] = "someone-else"; claims["azp"] = "someone-else"
+            case .wrongAudience: claims["aud"] = "someone-else"
             case .expired: claims["iat"] = .int(now - 7200); claims["exp"] = .int(now - 3600)
             case .nonceMismatch: claims["nonce"] = "not-the-nonce"
             default: claims["iss"] = "http://127.0.0.1:9/impostor"

@@ -1,3 +1,4 @@
+import OIDC
 /// A county/city OpenID provider (縣市帳號) EduSSO federates to, as configured by the operator.
 public struct CountyProvider: Sendable, Equatable, Codable {
     /// Short code, as in Kaohsiung's `.kh` account suffix: also the suggested edu-cloud account's suffix.
@@ -15,7 +16,7 @@ public struct CountyProvider: Sendable, Equatable, Codable {
 
     public init(
         code: String, name: String, issuer: String, clientID: String, clientSecret: String, icon: String? = nil,
-        scopes: [String] = ["openid", "profile", "eduinfo", "exchangedata"]
+        scopes: [String] = ["openid", "profile", "eduinfo", Scope.exchangeData]
     ) {
         self.code = code
         self.name = name

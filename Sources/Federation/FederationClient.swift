@@ -79,8 +79,9 @@ public actor FederationClient {
             throw .unavailable("discovery names another issuer")
         }
         if timing.requireHTTPS {
-            for endpoint in [document.authorizationEndpoint, document.tokenEndpoint, document.jwksURI]
-            where !endpoint.lowercased().hasPrefix("https://") {
+            let named = [document.authorizationEndpoint, document.tokenEndpoint, document.jwksURI]
+                + [document.userinfoEndpoint, document.endSessionEndpoint].compactMap { $0 }
+            for endpoint in named where !endpoint.lowercased().hasPrefix("https://") {
                 throw .unavailable("discovery names a plain-http endpoint")
             }
         }
@@ -96,14 +97,18 @@ public actor FederationClient {
         let jwksURI = try await metadata(for: provider).jwksURI
         let data = try await get(jwksURI)
         let collection = JWTKeyCollection()
-        let kids: Set<String>
-        do {
-            let jwks = try JSONDecoder().decode(JWKS.self, from: data)
-            try await collection.add(jwks: jwks)
-            kids = Set(jwks.keys.compactMap { $0.keyIdentifier?.string })
-        } catch {
-            throw .unavailable("the JWKS could not be read")
+        var kids = Set<String>()
+        guard case .object(let document)? = try? JSON.decode(JSONValue.self, from: data), case .array(let entries)? = document["keys"]
+        else { throw .unavailable("the JWKS could not be read") }
+        // Key by key: one key EduSSO cannot read or use (another key type, an encryption key, no kid) must not
+        // make the county's other keys unusable.
+        for entry in entries {
+            guard let encoded = try? JSON.encode(entry), let key = try? JSONDecoder().decode(JWK.self, from: encoded),
+                let kid = key.keyIdentifier?.string, (try? await collection.add(jwk: key)) != nil
+            else { continue }
+            kids.insert(kid)
         }
+        guard !kids.isEmpty else { throw .unavailable("the JWKS has no usable signing key") }
         keys[provider.code] = Cached(value: (collection, kids), expiresAt: now + timing.cacheSeconds)
         lastKeyRefresh[provider.code] = now
         return (collection, kids)
@@ -124,9 +129,29 @@ public actor FederationClient {
             ], to: endpoint)
     }
 
-    /// Exchanges the code and returns the verified ID token's claims (the county releases what EduSSO needs,
-    /// `personid` included, in the ID token; userinfo is not called).
+    /// Exchanges the code and returns the verified ID token's claims, with userinfo's claims added when the ID
+    /// token lacks the national ID (OIDC Core §5.4 lets a provider release scope claims at userinfo only; `sub`
+    /// must match, §5.3.2). All the calls this takes (discovery, token, JWKS, a key refresh, userinfo) share one
+    /// deadline, `timing.timeout`, so the student waits that long at most.
     public func finish(
+        _ provider: CountyProvider, code: String, redirectURI: String, codeVerifier: String, nonce: String
+    ) async throws(FederationError) -> ClaimSet {
+        let deadline = ContinuousClock.now + .nanoseconds(timing.timeout.nanoseconds)
+        do {
+            return try await Self.$deadline.withValue(deadline) {
+                try await exchange(provider, code: code, redirectURI: redirectURI, codeVerifier: codeVerifier, nonce: nonce)
+            }
+        } catch let error as FederationError {
+            throw error
+        } catch {
+            throw .unavailable("\(type(of: error))")
+        }
+    }
+
+    /// The deadline the current sign-in's calls share; outside `finish`, each call has `timing.timeout` alone.
+    @TaskLocal static var deadline: ContinuousClock.Instant?
+
+    private func exchange(
         _ provider: CountyProvider, code: String, redirectURI: String, codeVerifier: String, nonce: String
     ) async throws(FederationError) -> ClaimSet {
         let metadata = try await metadata(for: provider)
@@ -148,9 +173,34 @@ public actor FederationClient {
         }
         if case .string(let error)? = fields["error"] { throw .denied(String(error.prefix(64))) }
         guard case .string(let idToken)? = fields["id_token"] else { throw .unavailable("the token response has no id_token") }
-        let claims = try await verify(idToken, provider: provider)
+        var claims = try await verify(idToken, provider: provider)
         try IDTokenCheck.validate(claims, issuer: metadata.issuer, clientID: provider.clientID, nonce: nonce, now: clock.now())
+        if claims.string("personid") == nil, let endpoint = metadata.userinfoEndpoint,
+            case .string(let accessToken)? = fields["access_token"]
+        {
+            claims = try await addUserinfo(to: claims, endpoint: endpoint, accessToken: accessToken)
+        }
         return claims
+    }
+
+    /// Userinfo's claims under the verified ID token's: the ID token's own claims are never replaced, and an
+    /// answer about another `sub` is refused.
+    private func addUserinfo(to claims: ClaimSet, endpoint: String, accessToken: String) async throws(FederationError)
+        -> ClaimSet
+    {
+        var request = HTTPClientRequest(url: endpoint)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "Authorization", value: "Bearer \(accessToken)")
+        let body = try await send(request)
+        guard case .object(let fields)? = try? JSON.decode(JSONValue.self, from: body), fields["error"] == nil else {
+            throw .unavailable("the userinfo answer is not usable")
+        }
+        guard case .string(let sub)? = fields["sub"], sub == claims.string("sub") else {
+            throw .invalidToken("userinfo is about another subject")
+        }
+        var merged = claims
+        for (name, value) in fields where merged[name] == nil { merged[name] = value }
+        return merged
     }
 
     /// Verifies the signature against the county's JWKS; a `kid` the cached set lacks (the county rotated its
@@ -158,11 +208,12 @@ public actor FederationClient {
     func verify(_ token: String, provider: CountyProvider) async throws(FederationError) -> ClaimSet {
         let cached = try await keyCollection(for: provider, refresh: false)
         if let claims = try? await cached.collection.verify(token, as: ClaimSet.self) { return claims }
-        // Only a key the cached set does not know is a reason to fetch the set again (a bad signature under a
-        // known key is not), and at most every few seconds.
-        guard let kid = Self.kid(of: token), !cached.kids.contains(kid) else { throw .invalidToken("signature not valid") }
+        // Only a key the cached set does not know (or a token naming no key) is a reason to fetch the set again
+        // (a bad signature under a known key is not), and at most every few seconds.
+        let kid = Self.kid(of: token)
+        if let kid, cached.kids.contains(kid) { throw .invalidToken("signature not valid") }
         // Another request may have fetched the new set meanwhile.
-        if let current = keys[provider.code]?.value, current.kids.contains(kid),
+        if let kid, let current = keys[provider.code]?.value, current.kids.contains(kid),
             let claims = try? await current.collection.verify(token, as: ClaimSet.self)
         {
             return claims
@@ -205,11 +256,18 @@ public actor FederationClient {
         }
     }
 
-    /// One request, headers and body within one deadline (`timing.timeout`): a county that answers slowly or
-    /// trickles its body is given up on all the same.
+    /// One request, headers and body within one deadline (`timing.timeout`, or what is left of the sign-in's):
+    /// a county that answers slowly or trickles its body is given up on all the same.
     private func send(_ request: HTTPClientRequest) async throws(FederationError) -> Data {
         let http = self.http
-        let timeout = timing.timeout
+        var allowed = timing.timeout
+        if let deadline = Self.deadline {
+            let left = ContinuousClock.now.duration(to: deadline)
+            guard left > .zero else { throw .unavailable("no answer within the deadline") }
+            let leftNanoseconds = left.components.seconds * 1_000_000_000 + left.components.attoseconds / 1_000_000_000
+            allowed = .nanoseconds(min(allowed.nanoseconds, leftNanoseconds))
+        }
+        let timeout = allowed
         do {
             return try await withThrowingTaskGroup(of: Data.self) { group in
                 group.addTask {

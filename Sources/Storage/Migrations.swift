@@ -257,5 +257,16 @@ enum Migrations {
                 // The county that authenticated a federated session, released to apps as `idp`.
                 "ALTER TABLE browser_sessions ADD COLUMN idp TEXT",
             ]),
+        Migration(
+            version: 16, name: "record order within a second, app sign-in methods",
+            statements: [
+                // Records of one second keep the order they happened in (`seq`: a per-process increasing number
+                // from the wall clock in microseconds); the record pages sort by (at, seq).
+                "ALTER TABLE login_attempts ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE app_sign_ins ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
+                "ALTER TABLE account_events ADD COLUMN seq BIGINT NOT NULL DEFAULT 0",
+                // How the student signed in to the app: password, totp, or county:<code>.
+                "ALTER TABLE app_sign_ins ADD COLUMN method TEXT NOT NULL DEFAULT 'password'",
+            ]),
     ]
 }

@@ -105,10 +105,11 @@ public final class PostgresConnector: DatabaseConnector {
         return state == "40001" || state == "40P01"
     }
 
-    /// The pool's own log lines (connections opened and closed) at warning and above only.
+    /// The pool's own log lines at error only: a failed connection reaches the caller as an error anyway, and
+    /// the pool warns about a lease that merely races its start-up.
     private static func quiet(_ logger: Logger) -> Logger {
         var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
+        quiet.logLevel = max(logger.logLevel, .error)
         return quiet
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// A small time-bounded cache for read-mostly rows. Entries expire after `ttl` (monotonic clock); a zero TTL
@@ -39,5 +40,19 @@ final class ReadCache<Value: Sendable>: Sendable {
 
     func remove(_ key: String) {
         _ = entries.withLock { $0.removeValue(forKey: key) }
+    }
+}
+
+/// Orders records written in the same second: an increasing number per process, from the wall clock in
+/// microseconds, so that records of several nodes interleave roughly as they happened.
+enum RecordOrder {
+    private static let last = Mutex<Int64>(0)
+
+    static func next() -> Int64 {
+        let now = Int64(Date().timeIntervalSince1970 * 1_000_000)
+        return last.withLock { last in
+            last = max(last + 1, now)
+            return last
+        }
     }
 }

@@ -189,9 +189,10 @@ extension SQLStore: LoginRecordStore {
         try await write { db in
             try await db.raw(
                 """
-                INSERT INTO login_attempts (username, account_id, at, ip, method, outcome, user_agent)
+                INSERT INTO login_attempts (username, account_id, at, ip, method, outcome, user_agent, seq)
                 VALUES (\(bind: attempt.username), \(bind: attempt.accountID), \(bind: attempt.at), \(bind: attempt.ip),
-                        \(bind: attempt.method), \(bind: attempt.outcome.rawValue), \(bind: attempt.userAgent))
+                        \(bind: attempt.method), \(bind: attempt.outcome.rawValue), \(bind: attempt.userAgent),
+                        \(bind: RecordOrder.next()))
                 """
             ).run()
         }
@@ -230,7 +231,7 @@ extension SQLStore: LoginRecordStore {
     public func attempts(accountID: String, limit: Int) async throws -> [LoginAttempt] {
         try await read { db in
             try await db.raw(
-                "SELECT * FROM login_attempts WHERE account_id = \(bind: accountID) ORDER BY at DESC LIMIT \(bind: limit)"
+                "SELECT * FROM login_attempts WHERE account_id = \(bind: accountID) ORDER BY at DESC, seq DESC LIMIT \(bind: limit)"
             ).all().map { row in
                 LoginAttempt(
                     username: try row.string("username"), accountID: try row.optionalString("account_id"),
@@ -245,11 +246,12 @@ extension SQLStore: LoginRecordStore {
         guard !signIns.isEmpty else { return }
         try await write { db in
             // One multi-row INSERT: one statement, committed whole.
-            var insert = db.insert(into: "app_sign_ins").columns("account_id", "client_id", "at", "ip", "user_agent")
+            var insert = db.insert(into: "app_sign_ins").columns(
+                "account_id", "client_id", "at", "ip", "user_agent", "method", "seq")
             for signIn in signIns {
                 insert = insert.values(
                     SQLBind(signIn.accountID), SQLBind(signIn.clientID), SQLBind(signIn.at), SQLBind(signIn.ip),
-                    SQLBind(signIn.userAgent))
+                    SQLBind(signIn.userAgent), SQLBind(signIn.method), SQLBind(RecordOrder.next()))
             }
             try await insert.run()
         }
@@ -258,11 +260,11 @@ extension SQLStore: LoginRecordStore {
     public func appSignIns(accountID: String, limit: Int) async throws -> [AppSignIn] {
         try await read { db in
             try await db.raw(
-                "SELECT * FROM app_sign_ins WHERE account_id = \(bind: accountID) ORDER BY at DESC LIMIT \(bind: limit)"
+                "SELECT * FROM app_sign_ins WHERE account_id = \(bind: accountID) ORDER BY at DESC, seq DESC LIMIT \(bind: limit)"
             ).all().map { row in
                 AppSignIn(
                     accountID: try row.string("account_id"), clientID: try row.string("client_id"), at: try row.int64("at"),
-                    ip: try row.string("ip"), userAgent: try row.string("user_agent"))
+                    ip: try row.string("ip"), userAgent: try row.string("user_agent"), method: try row.string("method"))
             }
         }
     }
@@ -431,9 +433,9 @@ extension SQLStore: AccountEventStore {
         try await write { db in
             try await db.raw(
                 """
-                INSERT INTO account_events (account_id, at, kind, ip, user_agent)
+                INSERT INTO account_events (account_id, at, kind, ip, user_agent, seq)
                 VALUES (\(bind: event.accountID), \(bind: event.at), \(bind: event.kind.rawValue), \(bind: event.ip),
-                        \(bind: event.userAgent))
+                        \(bind: event.userAgent), \(bind: RecordOrder.next()))
                 """
             ).run()
         }
@@ -454,7 +456,7 @@ extension SQLStore: AccountEventStore {
     public func events(accountID: String, limit: Int) async throws -> [AccountEvent] {
         try await read { db in
             try await db.raw(
-                "SELECT * FROM account_events WHERE account_id = \(bind: accountID) ORDER BY at DESC LIMIT \(bind: limit)"
+                "SELECT * FROM account_events WHERE account_id = \(bind: accountID) ORDER BY at DESC, seq DESC LIMIT \(bind: limit)"
             ).all().compactMap { row in
                 guard let kind = AccountEvent.Kind(rawValue: try row.string("kind")) else { return nil }
                 return AccountEvent(

@@ -235,8 +235,8 @@ import Testing
 extension SQLStoreTests {
     @Test(arguments: Backend.available) func appSignInsAndConsentsAreRecorded(_ backend: Backend) async throws {
         try await backend.withStore { (store: SQLStore) async throws in
-            try await store.recordAppSignIns([AppSignIn(accountID: "a", clientID: "c1", at: 10, ip: "10.0.0.1", userAgent: "UA")])
-            try await store.recordAppSignIns([AppSignIn(accountID: "a", clientID: "c2", at: 20, ip: "10.0.0.2", userAgent: "UA")])
+            try await store.recordAppSignIns([AppSignIn(accountID: "a", clientID: "c1", at: 10, ip: "10.0.0.1", userAgent: "UA", method: "password")])
+            try await store.recordAppSignIns([AppSignIn(accountID: "a", clientID: "c2", at: 20, ip: "10.0.0.2", userAgent: "UA", method: "password")])
             #expect(try await store.appSignIns(accountID: "a", limit: 10).map(\.clientID) == ["c2", "c1"])
             try await store.saveConsent(accountID: "a", clientID: "c1", scopes: ["openid", "eduinfo"], at: 5)
             #expect(try await store.consentedScopes(accountID: "a", clientID: "c1") == ["openid", "eduinfo"])

@@ -90,7 +90,7 @@ extension SQLStoreTests {
             try await store.saveConsent(accountID: "sub-1", clientID: "c", scopes: ["openid"], at: 5)
             try await store.saveConsent(accountID: "sub-1", clientID: "c", scopes: ["openid", "profile"], at: 9)
             try await store.saveConsent(accountID: "sub-1", clientID: "d", scopes: ["openid"], at: 6)
-            try await store.recordAppSignIns([AppSignIn(accountID: "sub-1", clientID: "c", at: 12, ip: "10.0.0.1", userAgent: "")])
+            try await store.recordAppSignIns([AppSignIn(accountID: "sub-1", clientID: "c", at: 12, ip: "10.0.0.1", userAgent: "", method: "password")])
             let listed = try await store.consents(accountID: "sub-1")
             #expect(listed.map(\.clientID) == ["c", "d"])
             #expect(listed.first?.firstGrantedAt == 5 && listed.first?.lastUsedAt == 12 && listed.first?.scopes == ["openid", "profile"])

@@ -103,7 +103,7 @@ import Testing
             try await Task.sleep(for: .milliseconds(300))
             for index in 0..<250 {
                 await built.services.appSignIns.record(
-                    AppSignIn(accountID: "acct", clientID: "app", at: Int64(index), ip: "10.0.0.\(index % 250)", userAgent: ""))
+                    AppSignIn(accountID: "acct", clientID: "app", at: Int64(index), ip: "10.0.0.\(index % 250)", userAgent: "", method: "password"))
             }
             #expect(await built.services.appSignIns.waiting == 250)
             await group.triggerGracefulShutdown()
@@ -135,9 +135,9 @@ import Testing
         }
         let store = FlakyStore()
         let recorder = AppSignInRecorder(store: store, window: .milliseconds(10))
-        await recorder.record(AppSignIn(accountID: "a", clientID: "c", at: 1, ip: "", userAgent: ""))
+        await recorder.record(AppSignIn(accountID: "a", clientID: "c", at: 1, ip: "", userAgent: "", method: "password"))
         #expect(await recorder.flush() == false)
-        await recorder.record(AppSignIn(accountID: "a", clientID: "c", at: 2, ip: "", userAgent: ""))
+        await recorder.record(AppSignIn(accountID: "a", clientID: "c", at: 2, ip: "", userAgent: "", method: "password"))
         #expect(await recorder.flush())
         #expect(await store.written.map(\.at) == [1, 2])
     }

@@ -130,3 +130,21 @@ def sign_in_and_get_code(browser, params, consent=True, account=STUDENT):
     assert query.get("state") == params["state"]
     assert query.get("iss") == ISSUER
     return query["code"]
+
+
+def database(statement):
+    """Runs one SQL statement on the server's database (SQLite file, or PostgreSQL when EDU_SSO_DATABASE_URL is
+    set) and returns its rows as tuples of text. For the few tests that must reach behind the server (moving a
+    code's expiry into the past) or check what it stored."""
+    import sqlite3
+    import subprocess
+    url = os.environ.get("EDU_SSO_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        answer = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", url, "-c", statement],
+                                check=True, capture_output=True, text=True).stdout
+        return [tuple(line.split("\t")) for line in answer.splitlines() if line]
+    db = sqlite3.connect(os.path.join(os.environ["INTEROP_WORK"], "data", "edu-sso.sqlite"), timeout=10)
+    with db:
+        rows = db.execute(statement).fetchall()
+    db.close()
+    return [tuple("" if value is None else str(value) for value in row) for row in rows]

@@ -4,6 +4,8 @@
 # party) and Tests/browser (headless Chromium driven by Selenium, with axe-core accessibility checks).
 # Messages go to real servers on loopback (Tests/interop/sinks.py): an SMTP server (aiosmtpd) that requires
 # STARTTLS and AUTH, and an HTTP sink standing in for the SMS gateway.
+# EDU_SSO_DATABASE_URL (postgres://…) runs the server on that database instead of a throwaway SQLite file;
+# INTEROP_SUITES=interop runs the interoperability suite only.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -109,6 +111,9 @@ PY
 "$bin" account add --username interop.khtfa --password "Passw0rd1234" --name "高雄雙因" --national-id E120002032 \
   --email khtfa@example.com --school-id 523601 --school-name 市立鼓山區鼓山國小 --grade 5 --class-no 03 \
   --class-title 五年三班 --seat-no 10 --year 114 --semester 1 >/dev/null
+"$bin" account add --username interop.khreset --password "Passw0rd1234" --name "高雄重設" --national-id E120002069 \
+  --school-id 523601 --school-name 市立鼓山區鼓山國小 --grade 5 --class-no 03 --class-title 五年三班 --seat-no 13 \
+  --year 114 --semester 1 >/dev/null
 "$bin" account add --username interop.sibling1 --password "Passw0rd1234" --name "兄" --mobile 0955666777 >/dev/null
 "$bin" account add --username interop.sibling2 --password "Passw0rd1234" --name "弟" --mobile 0955666777 >/dev/null
 
@@ -124,7 +129,8 @@ printf '%s\n' "national_id,name,school_code,school_level,grade,class_no,seat_no,
   "B120000106,林目標,193662,國小,6,06,3,114,1,在學" \
   "E120002005,高雄小明,523601,國小,5,03,7,114,1,在學" "E120002014,高雄小華,523601,國小,5,03,8,114,1,在學" \
   "E120002023,高雄停用,523601,國小,5,03,9,114,1,在學" "E120002032,高雄雙因,523601,國小,5,03,10,114,1,在學" \
-  "E120002041,高雄新生,523601,國小,5,03,11,114,1,在學" \
+  "E120002041,高雄新生,523601,國小,5,03,11,114,1,在學" "E120002050,高雄未申,523601,國小,5,03,12,114,1,在學" \
+  "E120002069,高雄重設,523601,國小,5,03,13,114,1,在學" \
   > "$work/roster.csv"
 "$bin" registry import "$work/roster.csv" >/dev/null
 
@@ -137,7 +143,7 @@ data_dir: $work/counties
 client_id: edu-sso
 redirect_uris: [$EDU_SSO_ISSUER/login/county/callback]
 post_logout_redirect_uris: [$EDU_SSO_ISSUER/]
-registry_database: $work/data/edu-sso.sqlite
+registry_database: ${EDU_SSO_DATABASE_URL:-$work/data/edu-sso.sqlite}
 seed_password: County1234
 seed_per_school: 2
 counties:
@@ -155,6 +161,10 @@ export EDU_SSO_COUNTY_TIMEOUT_SECONDS=2 COUNTY_CONFIG="$work/counties.yaml" COUN
 "$county_bin" account disable --config "$work/counties.yaml" --county kh khoff >/dev/null
 "$county_bin" account add --config "$work/counties.yaml" --county kh --username khreg --password County1234 \
   --national-id E120002041 --name 高雄新生 --school-id 523601 --grade 5 --class-no 03 --seat-no 11 >/dev/null
+"$county_bin" account add --config "$work/counties.yaml" --county kh --username khfresh --password County1234 \
+  --national-id E120002050 --name 高雄未申 --school-id 523601 --grade 5 --class-no 03 --seat-no 12 >/dev/null
+"$county_bin" account add --config "$work/counties.yaml" --county kh --username khreset --password County1234 \
+  --national-id E120002069 --name 高雄重設 --school-id 523601 --grade 5 --class-no 03 --seat-no 13 >/dev/null
 "$county_bin" account add --config "$work/counties.yaml" --county kh --username khtfa --password County1234 \
   --national-id E120002032 --name 高雄雙因 --school-id 523601 --grade 5 --class-no 03 --seat-no 10 >/dev/null
 "$county_bin" serve --config "$work/counties.yaml" >"$work/county.log" 2>&1 &
@@ -177,6 +187,8 @@ status=0
 export INTEROP_BIN="$bin"
 # Two runs: each suite has its own conftest module.
 "$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
-"$venv/bin/pytest" -q -p no:cacheprovider Tests/browser || status=$?
+if [ "${INTEROP_SUITES:-all}" = all ]; then
+  "$venv/bin/pytest" -q -p no:cacheprovider Tests/browser || status=$?
+fi
 if [ $status -ne 0 ]; then echo "--- server log"; tail -50 "$work/server.log"; echo "--- county log"; tail -20 "$work/county.log"; fi
 exit $status

@@ -84,9 +84,16 @@ def test_county_sign_in_to_an_app_links_by_national_id_and_says_so_in_the_id_tok
     claims, _ = verify_id_token(tokens["id_token"], RP["client_id"], params["nonce"])
     assert claims["amr"] == ["fed"] and claims["idp"] == KH and claims["acr"] == "1"
     assert claims["preferred_username"] == "interop.khlinked"
-    # The IP login records say how.
+    # The IP login records and the app login records (written in batches) say how.
     records = browser.get(ISSUER + "/account/ip-records?count=10")
     assert "縣市帳號（高雄市）" in records.text
+    cell = r'<td data-label="[^"]*">([^<]+)</td>'
+    for _ in range(50):
+        rows = re.findall(r"<tr>" + cell * 4 + r"</tr>", browser.get(ISSUER + "/account/app-records?count=10").text)
+        if rows:
+            break
+        time.sleep(0.2)
+    assert rows and rows[0][0] == "Interop RP" and rows[0][3] == "縣市帳號（高雄市）", rows
 
 
 def test_direct_county_sign_in_shows_the_linked_account_then_the_profile():
@@ -122,12 +129,18 @@ def test_wrong_password_and_disabled_account_are_refused_at_the_county():
     assert disabled.status_code == 403 and "已停用" in disabled.text
 
 
-def test_a_county_identity_without_an_edu_cloud_account_is_offered_registration():
+def test_a_county_identity_without_an_edu_cloud_account_is_offered_registration_at_step_5():
     browser = CountyBrowser()
-    answer, username = county_walk(browser, start_at_county(browser), seat="8")
-    assert username == "khnew"
+    answer, username = county_walk(browser, start_at_county(browser), seat="12")
+    assert username == "khfresh"
     page = browser.follow_all(answer)
-    assert "尚未對應到教育雲端帳號" in page.text and 'href="/register' in page.text
+    assert "尚未對應到教育雲端帳號" in page.text
+    # 申請帳號 continues at step 5 with the county's data (school from the registry, account suggested).
+    register = re.search(r'href="(/register/[^"]+/confirm[^"]*)"', page.text).group(1).replace("&amp;", "&")
+    confirm = browser.get(ISSUER + register)
+    assert confirm.status_code == 200 and "資料無誤，下一步" in confirm.text and "高雄未申" in confirm.text
+    # The application belongs to this browser only.
+    assert CountyBrowser().get(ISSUER + register).status_code != 200
 
 
 def test_a_replayed_or_foreign_state_is_refused():
@@ -147,15 +160,26 @@ def test_a_replayed_or_foreign_state_is_refused():
     assert stranger.get(answer.headers["Location"]).status_code == 400
 
 
+def server_log():
+    with open(os.path.join(os.environ["INTEROP_WORK"], "server.log"), encoding="utf-8", errors="replace") as log:
+        return log.read()
+
+
 def test_every_bad_id_token_gives_a_clear_page_and_no_session():
+    # Each fault is caught by its own check: the log names the check that refused the token.
+    reasons = {"bad_signature": "signature not valid", "wrong_audience": "aud does not name EduSSO",
+               "expired": "expired", "nonce_mismatch": "nonce does not match", "wrong_issuer": "iss is not the county"}
     try:
-        for mode in ("bad_signature", "wrong_audience", "expired", "nonce_mismatch", "wrong_issuer"):
+        for mode, reason in reasons.items():
             fault(mode)
             browser = CountyBrowser()
             answer, _ = county_walk(browser, start_at_county(browser))
+            logged = len(server_log())
             page = browser.follow_all(answer)
             assert page.status_code == 502 and "無法驗證" in page.text, (mode, page.status_code, page.text[:300])
             assert browser.get(ISSUER + "/profile").status_code in (302, 303), mode
+            failure = [line for line in server_log()[logged:].splitlines() if "county sign-in failed" in line]
+            assert failure and reason in failure[-1], (mode, failure)
         fault("garbage")
         browser = CountyBrowser()
         answer, _ = county_walk(browser, start_at_county(browser))
@@ -178,6 +202,16 @@ def test_a_county_that_is_down_or_slow_answers_within_seconds():
         assert slow.status_code == 502 and time.time() - started < 5
     finally:
         fault("none", issuer=COUNTIES["tp"]["issuer"])
+    # Slow after the student signed in at the county: the code exchange hangs, the student waits one deadline.
+    try:
+        browser = CountyBrowser()
+        answer, _ = county_walk(browser, start_at_county(browser))
+        fault("slow_token", delay_ms=8000)
+        started = time.time()
+        page = browser.follow_all(answer)
+        assert page.status_code == 502 and "無法連線" in page.text and time.time() - started < 4
+    finally:
+        fault("none")
 
 
 def test_key_rotation_at_the_county_is_followed():
@@ -199,7 +233,11 @@ def test_an_app_that_requires_two_factors_is_told_a_county_sign_in_is_one():
     browser = CountyBrowser()
     params, _ = authorization_params(scope="openid", acr_values="2")
     answer, _ = county_walk(browser, start_at_county(browser, params=params))
-    query, _ = callback_params(browser.follow_all(answer))
+    # The page that explains the app's requirement, as after a one-factor password sign-in; its button tells the app.
+    page = browser.follow_all(answer)
+    assert page.status_code == 403 and "雙因子" in page.text
+    back = browser.post(form_action(page.text), {"csrf_token": csrf_of(page.text)})
+    query, _ = callback_params(back)
     assert query["error"] == "unmet_authentication_requirements" and query["state"] == params["state"]
 
 
@@ -216,7 +254,7 @@ def test_forgot_password_through_the_county_leads_to_the_reset_and_the_24_hour_r
     browser = CountyBrowser()
     choose = browser.get(ISSUER + "/account/forgot-password")
     assert "/login/county?purpose=forgot_password" in choose.text.replace("&amp;", "&")
-    answer, _ = county_walk(browser, start_at_county(browser, page="/account/forgot-password"))
+    answer, _ = county_walk(browser, start_at_county(browser, page="/account/forgot-password"), seat="13")
     reset = browser.follow_all(answer)
     assert reset.status_code == 200 and "/reset" in reset.url, reset.url
     done = browser.follow(browser.post(form_action(reset.text), {
@@ -224,9 +262,9 @@ def test_forgot_password_through_the_county_leads_to_the_reset_and_the_24_hour_r
     assert done.status_code == 200 and "密碼變更完成" in done.text, done.text[:400]
     # The new password signs in at EduSSO; a second reset within 24 hours is refused.
     signed_in = Browser()
-    assert "高雄小明" in signed_in.login(signed_in.get(ISSUER + "/login"), "interop.khlinked", "NewCounty2026").text
+    assert "高雄重設" in signed_in.login(signed_in.get(ISSUER + "/login"), "interop.khreset", "NewCounty2026").text
     again = CountyBrowser()
-    answer, _ = county_walk(again, start_at_county(again, page="/account/forgot-password"))
+    answer, _ = county_walk(again, start_at_county(again, page="/account/forgot-password"), seat="13")
     refused = again.follow_all(answer)
     assert "24 小時才能再次變更" in refused.text, refused.text[:400]
 

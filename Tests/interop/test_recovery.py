@@ -2,13 +2,12 @@
 over HTTP without JavaScript, with codes read from the real SMTP server and SMS gateway the server delivered to."""
 import os
 import re
-import sqlite3
 import subprocess
 import time
 
 import requests
 
-from conftest import (CAPTCHA, ISSUER, RP, SEEN_SECRETS, Browser, authorization_params, captcha_id_of, csrf_of,
+from conftest import (CAPTCHA, database, ISSUER, RP, SEEN_SECRETS, Browser, authorization_params, captcha_id_of, csrf_of,
                       form_action, sign_in_and_get_code)
 from sinks import wait_for_code, wait_for_message
 
@@ -35,11 +34,10 @@ def test_forgot_account_shows_the_account_for_the_id_number():
     # The page is not cached, and the ID is not echoed back.
     assert found.headers.get("Cache-Control") == "no-store" and "A123456789" not in found.text
     # The lookup is in the account's records, without the ID number.
-    db = sqlite3.connect(os.path.join(os.environ["INTEROP_WORK"], "data", "edu-sso.sqlite"))
-    rows = db.execute("SELECT e.kind, e.ip FROM account_events e JOIN accounts a ON a.id = e.account_id "
-                      "WHERE a.username = 'interop.student'").fetchall()
+    rows = database("SELECT e.kind, e.ip FROM account_events e JOIN accounts a ON a.id = e.account_id "
+                    "WHERE a.username = 'interop.student'")
     assert ("account_looked_up", "127.0.0.1") in rows
-    assert not any("A123456789" in " ".join(map(str, row)) for row in db.execute("SELECT * FROM account_events"))
+    assert not any("A123456789" in " ".join(row) for row in database("SELECT * FROM account_events"))
 
 
 def test_forgot_account_refuses_a_wrong_captcha_a_bad_id_and_reports_no_account():
@@ -324,9 +322,7 @@ def test_an_expired_code_is_refused_over_http():
     browser = Browser()
     code_page, since = request_code(browser, "reset", "interop.slowpoke")
     code = wait_for_code("mail", "slowpoke@example.com", since)
-    db = sqlite3.connect(os.path.join(os.environ["INTEROP_WORK"], "data", "edu-sso.sqlite"), timeout=10)
-    with db:
-        db.execute("UPDATE verification_codes SET expires_at = 0 WHERE account_id = "
-                   "(SELECT id FROM accounts WHERE username = 'interop.slowpoke')")
+    database("UPDATE verification_codes SET expires_at = 0 WHERE account_id = "
+             "(SELECT id FROM accounts WHERE username = 'interop.slowpoke')")
     expired = post(browser, code_page, {"code": code})
     assert expired.status_code == 422 and "驗證碼錯誤或已失效" in expired.text

@@ -118,8 +118,9 @@ def test_record_pages_list_newest_first_with_the_chosen_count():
             break
         time.sleep(0.2)
     cell = r'<td data-label="[^"]*">([^<]+)</td>'
-    rows = re.findall(r"<tr>" + cell * 3 + r"</tr>", page.text)
+    rows = re.findall(r"<tr>" + cell * 4 + r"</tr>", page.text)
     assert [row[0] for row in rows[:2]] == ["Other RP", "Interop RP"], rows
+    assert [row[3] for row in rows[:2]] == ["密碼", "密碼"], rows
     assert re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", rows[0][1]) and rows[0][2] == "127.0.0.1"
     # Asia/Taipei: eight hours ahead of UTC.
     assert abs(calendar.timegm(time.strptime(rows[0][1], "%Y-%m-%d %H:%M:%S")) - 8 * 3600 - time.time()) < 120

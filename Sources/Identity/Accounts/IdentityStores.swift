@@ -87,13 +87,16 @@ public struct AppSignIn: Sendable, Codable, Equatable {
     public var at: Int64
     public var ip: String
     public var userAgent: String
+    /// How the student signed in: `LoginAttempt.Method` (password, totp, county:<code>).
+    public var method: String
 
-    public init(accountID: String, clientID: String, at: Int64, ip: String, userAgent: String) {
+    public init(accountID: String, clientID: String, at: Int64, ip: String, userAgent: String, method: String) {
         self.accountID = accountID
         self.clientID = clientID
         self.at = at
         self.ip = ip
         self.userAgent = userAgent
+        self.method = method
     }
 }
 

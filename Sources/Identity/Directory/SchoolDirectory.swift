@@ -61,18 +61,23 @@ public struct SchoolDirectory: Sendable {
     public let districts: [District]
     public let schools: [School]
     private let byKey: [SchoolKey: School]
+    /// The counties each school code is found in (a code names one school, at one or more levels).
+    private let countiesByCode: [String: Set<String>]
 
     public init(counties: [County], districts: [District], schools: [School]) throws {
         self.counties = counties
         self.districts = districts
         self.schools = schools
         var byKey: [SchoolKey: School] = [:]
+        var countiesByCode: [String: Set<String>] = [:]
         for school in schools {
             guard byKey.updateValue(school, forKey: school.key) == nil else {
                 throw DirectoryError.duplicateSchool(school.code, school.level.rawValue)
             }
+            countiesByCode[school.code, default: []].insert(school.county)
         }
         self.byKey = byKey
+        self.countiesByCode = countiesByCode
     }
 
     /// The directory shipped with EduSSO (see Resources/SchoolDirectory/NOTICE.md for sources and licence).
@@ -144,6 +149,12 @@ public struct SchoolDirectory: Sendable {
     }
 
     public func school(_ key: SchoolKey) -> School? { byKey[key] }
+
+    /// Whether the school with this code is in the county (by its name, e.g. 高雄市): a county provider vouches
+    /// only for its own schools' students.
+    public func isSchool(_ code: String, in county: String) -> Bool {
+        countiesByCode[code]?.contains(county) ?? false
+    }
 }
 
 public enum DirectoryError: Error, Equatable, CustomStringConvertible {

@@ -26,11 +26,13 @@ public struct FederationState: BrowserBoundFlow, Codable, Equatable {
     public var interactionID: String?
     /// The account application this county sign-in is a step of (`register`).
     public var registrationID: String?
+    /// The page language the student chose (`zh-TW`, `en`): the county's callback carries none.
+    public var language: String?
     public var expiresAt: Int64
 
     public init(
         id: String, browserHash: String, countyCode: String, nonce: String, codeVerifier: String, purpose: Purpose,
-        interactionID: String?, registrationID: String? = nil, expiresAt: Int64
+        interactionID: String?, registrationID: String? = nil, language: String? = nil, expiresAt: Int64
     ) {
         self.id = id
         self.browserHash = browserHash
@@ -40,6 +42,7 @@ public struct FederationState: BrowserBoundFlow, Codable, Equatable {
         self.purpose = purpose
         self.interactionID = interactionID
         self.registrationID = registrationID
+        self.language = language
         self.expiresAt = expiresAt
     }
 }

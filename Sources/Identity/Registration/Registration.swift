@@ -88,6 +88,8 @@ public struct Registration: Sendable, Codable, Equatable {
         guard let index = order.firstIndex(of: step) else { return }
         submitted = (submitted ?? []).subtracting(order[(index + 1)...])
         if index < order.firstIndex(of: .consent)! { consent = nil }
+        // The suggestion came with a county's answer at step 4; another school or way voids it.
+        if index < order.firstIndex(of: .personal)! { countySuggestion = nil }
     }
 
     /// Whether `target` may be shown or submitted: every step before it was completed in this application, and

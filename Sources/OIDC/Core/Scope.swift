@@ -6,11 +6,13 @@ public enum Scope {
     /// Every scope the server accepts, in the order discovery lists them.
     public static let supported: [String] = [
         "openid", "profile", "email", "phone", "offline_access",
-        "openid2", "eduinfo", "educloudroles", "guid", "personid", "relation", "exchangedata",
+        "openid2", "eduinfo", "educloudroles", "guid", "personid", "relation",
     ]
 
-    /// `exchangedata` is the private scope of federation between the MOE hub and the counties: a county releases
-    /// the national ID under it (EduSSO asks its counties for it, and releases nothing more for it itself).
+    /// The private scope of federation between the MOE hub and the counties: a county releases the national ID
+    /// under it. EduSSO asks its counties for it; it is not one of EduSSO's own scopes (the mock counties grant it).
+    public static let exchangeData = "exchangedata"
+
     /// What a newly registered client may request unless the operator narrows or widens it. `personid` releases
     /// national IDs and `guid` links a student across apps, so each must be granted to a client explicitly.
     public static let defaultAllowed: [String] = [

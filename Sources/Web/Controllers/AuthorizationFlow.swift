@@ -1,5 +1,6 @@
 import Logging
 import Foundation
+import Federation
 import Hummingbird
 import Identity
 import OIDC
@@ -36,11 +37,19 @@ struct AuthorizationFlow: Sendable {
         await services.appSignIns.record(
             AppSignIn(
                 accountID: authentication.subject, clientID: request.clientID, at: services.clock.now(),
-                ip: context.clientIP, userAgent: String(userAgent.prefix(256))))
+                ip: context.clientIP, userAgent: String(userAgent.prefix(256)), method: signInMethod(authentication)))
         var pairs = [("code", code)]
         if let state = request.state { pairs.append(("state", state)) }
         pairs.append(("iss", services.config.issuer))
         return respond(pairs, to: request.redirectURI, mode: request.responseMode, language: language)
+    }
+
+    /// How the session was signed in, as the records name it: the county's, else a code's, else the password.
+    func signInMethod(_ authentication: Authentication) -> String {
+        if let idp = authentication.idp, let county = services.config.counties.first(where: { $0.issuer == idp }) {
+            return LoginAttempt.Method.county(county.code)
+        }
+        return authentication.amr.contains(DiscoveryDocument.AMR.otp) ? LoginAttempt.Method.totp : LoginAttempt.Method.password
     }
 
     /// After sign-in within an interaction: ask for consent if needed (POST-redirect-GET to the consent page),
@@ -67,6 +76,25 @@ struct AuthorizationFlow: Sendable {
         }
         try await services.store.saveInteraction(interaction)
         return Responses.redirect("/interaction/\(interaction.id)?lang=\(language.rawValue)")
+    }
+
+    /// A session was just made for `interaction` (password, code step or county): hands it to the app, or, when the
+    /// app accepts only two-factor sign-ins and the session is one factor, says so with a way back to the app.
+    /// Every sign-in path ends here.
+    func signedIn(
+        _ interaction: Interaction, session: BrowserSession, request: Request, context: AppContext, language: Language
+    ) async throws -> Response {
+        if interaction.request.requiresSecondFactor && !session.hasSecondFactor {
+            let clientName = try await services.store.client(id: interaction.request.clientID)?.name ?? ""
+            return try await services.formPage(
+                "second_factor_required",
+                ["cancel_action": "/interaction/\(interaction.id)/cancel?lang=\(language.rawValue)", "client_name": clientName],
+                request: request, language: language, title: Strings.text("tfa_required_title", language),
+                switchURL: "/interaction/\(interaction.id)?lang=\(language.other.rawValue)", status: .forbidden)
+        }
+        var updated = interaction
+        updated.authentication = Authentication(session: session)
+        return try await proceed(updated, request: request, context: context, language: language)
     }
 
     func redirectError(_ error: OAuthError, _ redirect: AuthorizationFailure.Redirect, language: Language) -> Response {

@@ -30,24 +30,24 @@ struct CountySignInController: Sendable {
         let interaction = query.first("interaction").flatMap(Self.token)
         let registration = query.first("registration").flatMap(Self.token)
         let purpose = Self.purpose(request)
+        /// What the student is doing travels on every link of this page.
+        func carried(_ language: Language) -> [(String, String)] {
+            (interaction.map { [("interaction", $0)] } ?? []) + (registration.map { [("registration", $0)] } ?? [])
+                + [("purpose", purpose.rawValue), ("lang", language.rawValue)]
+        }
         let counties = services.config.counties.map { county -> [String: String] in
-            let query =
-                (interaction.map { [("interaction", $0)] } ?? []) + (registration.map { [("registration", $0)] } ?? [])
-                + [("purpose", purpose.rawValue), ("lang", lang.rawValue)]
             var entry = [
                 "name": county.name, "code": county.code, "mark": String(county.name.prefix(1)),
-                "url": URLEncoding.append(query, to: "/login/county/go/\(county.code)"),
+                "url": URLEncoding.append(carried(lang), to: "/login/county/go/\(county.code)"),
             ]
             // Absent, not empty: Mustache treats an empty string as true inside a list.
             if let icon = county.icon { entry["icon"] = icon }
             return entry
         }
+        let back = interaction.map { "/interaction/\($0)?lang=\(lang.rawValue)" } ?? "/login?lang=\(lang.rawValue)"
         return try await services.formPage(
-            "county_choose", ["counties": counties, "back_url": interaction.map { "/interaction/\($0)?lang=\(lang.rawValue)" } ?? "/login?lang=\(lang.rawValue)"],
-            request: request, language: lang, title: Strings.text("county_sign_in", lang),
-            switchURL: URLEncoding.append(
-                (interaction.map { [("interaction", $0)] } ?? []) + (registration.map { [("registration", $0)] } ?? [])
-                    + [("purpose", purpose.rawValue), ("lang", lang.other.rawValue)], to: "/login/county"))
+            "county_choose", ["counties": counties, "back_url": back], request: request, language: lang,
+            title: Strings.text("county_sign_in", lang), switchURL: URLEncoding.append(carried(lang.other), to: "/login/county"))
     }
 
     /// An interaction or application id as EduSSO makes them (base64url, at most 64 characters), or nil.
@@ -70,17 +70,16 @@ struct CountySignInController: Sendable {
         let lang = Language.of(request)
         guard let code = context.parameters.get("code"), let county = services.config.counties.first(where: { $0.code == code })
         else { return failure("error_not_found", lang, context, status: .notFound) }
-        // Each start stores a state: bounded per address like the other flows that start server-side state.
-        guard services.rateLimiter.allow("county-go:" + context.rateLimitKey, limit: 30, now: services.clock.now()) else {
-            return services.rateLimitedPage(lang, context)
-        }
+        // Each start stores a state (purged when it expires); starts count against the address's page budget
+        // (`rate_limit_per_minute`) like every page, which a whole school signing in at once stays within.
         let (browserID, newCookie) = services.browser.browserID(request)
         let interaction = RequestReading.query(request).first("interaction").flatMap(Self.token)
         let registration = RequestReading.query(request).first("registration").flatMap(Self.token)
         let state = FederationState(
             id: Secrets.randomToken(), browserHash: BrowserCookies.hashBrowser(browserID), countyCode: county.code,
             nonce: Secrets.randomToken(), codeVerifier: Secrets.randomToken(bytes: 32), purpose: Self.purpose(request),
-            interactionID: interaction, registrationID: registration, expiresAt: services.clock.now() + Self.stateLifetime)
+            interactionID: interaction, registrationID: registration, language: lang.rawValue,
+            expiresAt: services.clock.now() + Self.stateLifetime)
         let url: String
         do {
             url = try await services.federation.authorizationURL(
@@ -100,8 +99,8 @@ struct CountySignInController: Sendable {
     /// The county's answer: the state (this browser's, once), the code exchanged, the ID token verified, the
     /// account linked by national ID.
     func callback(_ request: Request, _ context: AppContext) async throws -> Response {
-        let lang = Language.of(request)
         let query = RequestReading.query(request)
+        var lang = Language.of(request)
         guard !services.failuresExhausted("county", context) else { return services.rateLimitedPage(lang, context) }
         guard let stateID = query.first("state"), stateID.utf8.count <= 64,
             let state = try await services.store.takeFederationState(id: stateID),
@@ -112,6 +111,7 @@ struct CountySignInController: Sendable {
             services.countFailure("county", context)
             return failure("county_state_invalid", lang, context, status: .badRequest)
         }
+        lang = Language.pick([state.language ?? ""])
         if query.first("error") != nil { return failure("county_denied", lang, context, status: .unauthorized) }
         // RFC 9207: a county that says who it is must be the county this sign-in went to.
         if let iss = query.first("iss"), iss != county.issuer {
@@ -128,18 +128,29 @@ struct CountySignInController: Sendable {
             switch error {
             case .unavailable: return failure("county_unavailable", lang, context, status: .badGateway)
             case .invalidToken:
-                services.countFailure("county", context)
+                // The county's fault, not the student's: not counted against the school's address.
                 return failure("county_invalid", lang, context, status: .badGateway)
             case .denied: return failure("county_denied", lang, context, status: .unauthorized)
             }
         }
         let method = LoginAttempt.Method.county(county.code)
+        if claims.string("personid") == nil {
+            // Nothing can be linked: the county's registration must release the national ID (exchangedata).
+            context.logger.warning("county released no national ID", metadata: ["county": "\(county.code)"])
+        }
         let linked = try await linkedAccounts(claims, county: county)
         switch state.purpose {
         case .signIn:
             break
         case .register:
-            return try await continueRegistration(state, county: county, claims: claims, request: request, context: context, language: lang)
+            guard let id = state.registrationID, let registration = try await services.store.registration(id: id),
+                registration.expiresAt > services.clock.now(),
+                Secrets.constantTimeEquals(registration.browserHash, state.browserHash)
+            else { return failure("error_session_expired", lang, context, status: .badRequest) }
+            switch try await fill(registration, county: county, claims: claims, language: lang) {
+            case .continues(let url): return Responses.redirect(url)
+            case .refused(let page): return page
+            }
         case .forgotAccount:
             // Manual 伍.1: the county vouched for the student; the linked accounts are shown, nothing else happens.
             for account in linked {
@@ -167,19 +178,26 @@ struct CountySignInController: Sendable {
             return Responses.redirect("/account/recover/\(recovery.id)/reset?lang=\(lang.rawValue)")
         }
         guard let account = linked.first(where: { $0.status == .active }) else {
-            // No edu-cloud account for this registry record yet: 申請帳號 (manual 壹 step 4-1).
+            // No edu-cloud account for this registry record yet: 申請帳號 (manual 壹 step 4-1), with an application
+            // already at step 5 when the registry knows the student at one of this county's schools.
+            let application = try await applicationFromCounty(
+                claims, county: county, browserHash: state.browserHash, language: lang)
             return try await services.formPage(
-                "county_no_account", ["county": county.name], request: request, language: lang,
-                title: Strings.text("county_sign_in", lang), switchURL: "/login?lang=\(lang.other.rawValue)")
+                "county_no_account", ["county": county.name, "register_url": application ?? "/register?lang=\(lang.rawValue)"],
+                request: request, language: lang, title: Strings.text("county_sign_in", lang),
+                switchURL: "/login?lang=\(lang.other.rawValue)")
         }
         try await services.store.recordAttempt(
             LoginAttempt(
                 username: account.username, accountID: account.id, at: services.clock.now(), ip: context.clientIP, method: method,
                 outcome: .success, userAgent: String(userAgent.prefix(256))))
+        // The authorization this sign-in is for, if any: gone or foreign, the sign-in stops here rather than
+        // land on the account pages while the app waits.
         var interaction: Interaction?
-        if let interactionID = state.interactionID, let waiting = try await services.store.interaction(id: interactionID),
-            waiting.expiresAt > services.clock.now(), Secrets.constantTimeEquals(waiting.browserHash, state.browserHash)
-        {
+        if let interactionID = state.interactionID {
+            guard let waiting = try await services.store.interaction(id: interactionID),
+                waiting.expiresAt > services.clock.now(), Secrets.constantTimeEquals(waiting.browserHash, state.browserHash)
+            else { return failure("error_session_expired", lang, context, status: .badRequest) }
             interaction = waiting
         }
         // The account's own second factor applies to a county sign-in as to a password one.
@@ -193,21 +211,10 @@ struct CountySignInController: Sendable {
         case .codeStep(let redirect):
             return redirect
         case .session(let session, let cookie):
-            var response: Response
-            if var interaction {
-                if interaction.request.requiresSecondFactor {
-                    // No authenticator bound: a county sign-in is one factor, and the app asked for two.
-                    response = flow.redirectError(
-                        .init(.unmetAuthenticationRequirements, "The app requires two-factor sign-in."), for: interaction.request,
-                        language: lang)
-                    _ = try await services.store.takeInteraction(id: interaction.id)
-                } else {
-                    interaction.authentication = Authentication(session: session)
-                    response = try await flow.proceed(interaction, request: request, context: context, language: lang)
-                }
-            } else {
-                // Step 7: 「您的教育雲端帳號是 …」, then 我知道了 → 查閱個人資料.
-                response = Responses.redirect(linkedPage)
+            // Step 7 without an app: 「您的教育雲端帳號是 …」, then 我知道了 → 查閱個人資料.
+            var response = Responses.redirect(linkedPage)
+            if let interaction {
+                response = try await flow.signedIn(interaction, session: session, request: request, context: context, language: lang)
             }
             response.setCookie(cookie)
             return response
@@ -219,31 +226,67 @@ struct CountySignInController: Sendable {
     private func linkedAccounts(_ claims: ClaimSet, county: CountyProvider) async throws -> [Account] {
         guard let nationalID = claims.string("personid")?.uppercased(), NationalID.isValid(nationalID) else { return [] }
         return try await services.store.accounts(nationalID: nationalID).filter { account in
-            guard let schoolID = account.school?.schoolID else { return false }
-            return services.directory.schools.contains { $0.code == schoolID && $0.county == county.name }
+            account.school.map { services.directory.isSchool($0.schoolID, in: county.name) } ?? false
         }
+    }
+
+    /// A new account application for a student the county vouched for, who has no account yet: the school of
+    /// the newest registry record at one of this county's schools, the county's answer filled in (steps 1–4), the
+    /// application at step 5. Returns where it continues, or nil when the registry has nothing to start from.
+    private func applicationFromCounty(
+        _ claims: ClaimSet, county: CountyProvider, browserHash: String, language lang: Language
+    ) async throws -> String? {
+        guard let nationalID = claims.string("personid")?.uppercased(), NationalID.isValid(nationalID),
+            let record = try await services.store.registryRecords(nationalID: nationalID)
+                .first(where: { services.directory.isSchool($0.school.code, in: county.name) }),
+            let school = services.directory.school(record.school)
+        else { return nil }
+        var registration = Registration(
+            id: Secrets.randomToken(), browserHash: browserHash,
+            expiresAt: services.clock.now() + RegistrationController.lifetime)
+        registration.county = school.county
+        registration.district = school.district
+        registration.level = school.level
+        registration.schoolCode = school.code
+        registration.complete(.identity)
+        registration.complete(.school)
+        guard case .continues(let url) = try await fill(registration, county: county, claims: claims, language: lang) else {
+            return nil
+        }
+        return url
+    }
+
+    enum Filled {
+        /// The application continues at step 5 here.
+        case continues(String)
+        /// The page that says why the county's answer cannot be used for this application.
+        case refused(Response)
     }
 
     /// 申請帳號 step 4-1: the county's national ID stands in for the personal-data step; the application continues
     /// at step 5 (confirm the registry data) with `<county account>.<county code>` suggested at step 7.
-    private func continueRegistration(
-        _ state: FederationState, county: CountyProvider, claims: ClaimSet, request: Request, context: AppContext,
-        language lang: Language
-    ) async throws -> Response {
-        guard let id = state.registrationID, var registration = try await services.store.registration(id: id),
-            registration.expiresAt > services.clock.now(),
-            Secrets.constantTimeEquals(registration.browserHash, state.browserHash), let school = registration.school
-        else { return failure("error_session_expired", lang, context, status: .badRequest) }
-        let back = "/register/\(registration.id)/method?lang=\(lang.rawValue)"
-        guard let nationalID = claims.string("personid") else {
-            return failure("county_no_registry_match", lang, context, status: .unprocessableContent)
+    private func fill(_ registration: Registration, county: CountyProvider, claims: ClaimSet, language lang: Language)
+        async throws -> Filled
+    {
+        var registration = registration
+        guard let school = registration.school else {
+            return .continues("/register/\(registration.id)/school?lang=\(lang.rawValue)")
         }
+        let back = "/register/\(registration.id)/method?lang=\(lang.rawValue)"
+        func refused(_ key: String) -> Filled {
+            .refused(
+                services.pages.render(
+                    "county_register_problem", ["message": Strings.text(key, lang), "back_url": back], language: lang,
+                    title: Strings.text("register_title", lang)))
+        }
+        guard let nationalID = claims.string("personid") else { return refused("county_no_registry_match") }
         switch try await services.accountApplication.match(countyNationalID: nationalID, school: school) {
-        case .success(let record) where services.directory.school(record.school)?.county == county.name:
+        case .success(let record) where services.directory.isSchool(record.school.code, in: county.name):
             let changed = registration.record != record
             registration.name = record.name
             registration.nationalID = record.nationalID
             registration.record = record
+            registration.countySuggestion = nil
             if let countyAccount = claims.string("preferred_username")?.lowercased()
                 .filter({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "." || $0 == "_" || $0 == "-") }),
                 !countyAccount.isEmpty
@@ -254,17 +297,12 @@ struct CountySignInController: Sendable {
             registration.complete(.personal, changedLaterSteps: changed)
             registration.step = .confirm
             try await services.store.saveRegistration(registration)
-            return Responses.redirect("/register/\(registration.id)/confirm?lang=\(lang.rawValue)")
+            return .continues("/register/\(registration.id)/confirm?lang=\(lang.rawValue)")
         case .success:
             // The record's school is in another county than the one that vouched for the student.
-            return services.pages.render(
-                "county_register_problem", ["message": Strings.text("county_no_registry_match", lang), "back_url": back],
-                language: lang, title: Strings.text("register_title", lang))
+            return refused("county_no_registry_match")
         case .failure(let problem):
-            let key = problem == .alreadyHasAccount ? "register_already" : "county_no_registry_match"
-            return services.pages.render(
-                "county_register_problem", ["message": Strings.text(key, lang), "back_url": back], language: lang,
-                title: Strings.text("register_title", lang))
+            return refused(problem == .alreadyHasAccount ? "register_already" : "county_no_registry_match")
         }
     }
 

@@ -97,20 +97,7 @@ struct InteractionController: Sendable {
         case .page(let response):
             return response
         case .signedIn(_, let session, let cookie):
-            var response: Response
-            if interaction.request.requiresSecondFactor && !session.hasSecondFactor {
-                // The app accepts only two-factor sign-ins and this account has no authenticator bound.
-                response = try await services.formPage(
-                    "second_factor_required",
-                    ["cancel_action": "/interaction/\(interaction.id)/cancel?lang=\(lang.rawValue)",
-                     "client_name": target.clientName ?? ""],
-                    request: request, language: lang, title: Strings.text("tfa_required_title", lang),
-                    switchURL: "/interaction/\(interaction.id)?lang=\(lang.other.rawValue)", status: .forbidden)
-            } else {
-                var updated = interaction
-                updated.authentication = Authentication(session: session)
-                response = try await flow.proceed(updated, request: request, context: context, language: lang)
-            }
+            var response = try await flow.signedIn(interaction, session: session, request: request, context: context, language: lang)
             response.setCookie(cookie)
             return response
         }

@@ -51,7 +51,9 @@ struct PasswordRecoveryController: Sendable {
         }
         guard let purpose = form.first("purpose").flatMap(Recovery.Purpose.init(rawValue:)),
             let method = form.first("method").flatMap(Recovery.Method.init(rawValue:)),
-            purpose == .resetPassword || method != .defaultPassword
+            purpose == .resetPassword || method != .defaultPassword,
+            // A county recovery is made proven by the county's callback, never started from this form.
+            method != .county
         else { return Responses.redirect("/account/forgot-password?lang=\(language.rawValue)") }
         let recovery = Recovery(
             id: Secrets.randomToken(), browserHash: browser, purpose: purpose, method: method,

@@ -228,6 +228,7 @@ struct RegistrationController: Sendable {
         async throws -> Response
     {
         if form.first("method") == "personal" {
+            registration.countySuggestion = nil
             registration.complete(.method)
             return try await advance(&registration, to: .personal, lang)
         }

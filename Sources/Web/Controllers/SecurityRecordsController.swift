@@ -114,7 +114,10 @@ struct SecurityRecordsController: Sendable {
             if names[record.clientID] == nil {
                 names[record.clientID] = try await services.store.client(id: record.clientID)?.name ?? record.clientID
             }
-            rows.append(["app": names[record.clientID] ?? record.clientID, "time": TaipeiTime.string(record.at, seconds: true), "ip": record.ip])
+            rows.append([
+                "app": names[record.clientID] ?? record.clientID, "time": TaipeiTime.string(record.at, seconds: true),
+                "ip": record.ip, "method": methodLabel(record.method, lang),
+            ])
         }
         return services.pages.render(
             "records_apps",

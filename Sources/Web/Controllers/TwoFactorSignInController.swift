@@ -78,11 +78,10 @@ struct TwoFactorSignInController: Sendable {
             accountID: account.id, amr: (challenge.firstFactor ?? [DiscoveryDocument.AMR.password]) + [DiscoveryDocument.AMR.otp],
             ip: context.clientIP, userAgent: userAgent, idp: challenge.idp)
         var response: Response
-        if let interactionID = challenge.interactionID, var interaction = try await services.store.interaction(id: interactionID),
+        if let interactionID = challenge.interactionID, let interaction = try await services.store.interaction(id: interactionID),
             interaction.expiresAt > services.clock.now()
         {
-            interaction.authentication = Authentication(session: session)
-            response = try await flow.proceed(interaction, request: request, context: context, language: lang)
+            response = try await flow.signedIn(interaction, session: session, request: request, context: context, language: lang)
         } else if challenge.interactionID != nil {
             response = services.pages.error(
                 "error_session_expired", language: lang, status: .badRequest, requestID: context.requestID)
