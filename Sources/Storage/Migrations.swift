@@ -268,5 +268,19 @@ enum Migrations {
                 // How the student signed in to the app: password, totp, or county:<code>.
                 "ALTER TABLE app_sign_ins ADD COLUMN method TEXT NOT NULL DEFAULT 'password'",
             ]),
+        Migration(
+            version: 17, name: "signing keys and secret fingerprints shared by every node",
+            statements: [
+                // The key ring, one row per key; the private key sealed under signing-key-secret (kid as AAD); `seq`
+                // keeps the order keys were added in, which breaks a same-second tie between two new keys.
+                """
+                CREATE TABLE signing_keys (
+                    kid TEXT PRIMARY KEY, alg TEXT NOT NULL, created_at BIGINT NOT NULL, activates_at BIGINT,
+                    retires_at BIGINT, sealed_private_key TEXT NOT NULL, seq BIGINT NOT NULL)
+                """,
+                // A keyed fingerprint of each server secret, written by the first node: a node started with a
+                // different secret file refuses to start instead of failing requests that another node began.
+                "CREATE TABLE secret_fingerprints (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, created_at BIGINT NOT NULL)",
+            ]),
     ]
 }

@@ -10,6 +10,7 @@ import SQLKit
 /// The hottest reads (accounts, clients, grants and revoked access-token ids, consulted on every token and
 /// userinfo request) go through short-lived caches. Writes made through this store update or drop the cached
 /// entry at once; changes made elsewhere (another node, an `edu-sso` CLI command) are seen within `cacheTTL`.
+/// On PostgreSQL, where several nodes share the data, grants and revocations are never cached.
 public final class SQLStore: HousekeepingStore {
     let connector: any DatabaseConnector
     let logger: Logger
@@ -23,8 +24,11 @@ public final class SQLStore: HousekeepingStore {
         self.logger = logger
         self.accountCache = ReadCache(ttl: cacheTTL)
         self.clientCache = ReadCache(ttl: cacheTTL)
-        self.grantCache = ReadCache(ttl: cacheTTL)
-        self.revokedTokenCache = ReadCache(ttl: cacheTTL)
+        // Several nodes share a PostgreSQL database, and a revocation on one must hold on every other at once: the
+        // grant and revoked-token caches would let another node accept a revoked token for up to `cacheTTL`.
+        let revocationTTL: Duration = connector.dialectName == "postgresql" ? .zero : cacheTTL
+        self.grantCache = ReadCache(ttl: revocationTTL)
+        self.revokedTokenCache = ReadCache(ttl: revocationTTL)
     }
 
     /// Opens the database a URL names: `sqlite:PATH` (or a bare path ending in .sqlite), or

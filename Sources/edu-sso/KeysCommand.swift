@@ -1,12 +1,16 @@
 import ArgumentParser
 import Foundation
+import Logging
 import OIDC
 import Web
 
-private func openKeys(_ config: AppConfig) async throws -> KeyManager {
-    try await KeyManager.open(
-        store: FileKeyStore(directory: URL(fileURLWithPath: config.keysDir)), preactivation: config.keyPreactivationHours * 3600,
-        retirementOverlap: config.keyRetirementHours * 3600)
+/// Runs `body` with the key ring in the database, as the servers see it.
+private func withKeys<T>(_ options: ConfigOptions, _ body: (KeyManager) async throws -> T) async throws -> T {
+    try await withStore(options) { config, store in
+        var logger = Logger(label: "edu-sso")
+        logger.logLevel = .warning
+        return try await body(try await openKeyRing(config, store: store, logger: logger))
+    }
 }
 
 struct KeysCommand: AsyncParsableCommand {
@@ -18,7 +22,10 @@ struct KeysCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let manager = try await openKeys(try options.load())
+            try await withKeys(options) { manager in try list(manager) }
+        }
+
+        private func list(_ manager: KeyManager) throws {
             let now = Clock.system.now()
             func date(_ seconds: Int64) -> Date { Date(timeIntervalSince1970: TimeInterval(seconds)) }
             for key in manager.snapshot.keys {
@@ -48,13 +55,15 @@ struct KeysCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let manager = try await openKeys(try options.load())
             let algorithms = alg.flatMap(SigningKey.Algorithm.init(rawValue:)).map { [$0] } ?? SigningKey.Algorithm.allCases
-            for key in try await manager.rotate(algorithms, immediately: immediately, retireOldNow: retireOldNow) {
+            let added = try await withKeys(options) { manager in
+                try await manager.rotate(algorithms, immediately: immediately, retireOldNow: retireOldNow)
+            }
+            for key in added {
                 let activation = Date(timeIntervalSince1970: TimeInterval(key.activation))
                 print("New \(key.alg.rawValue) key \(key.kid): published now, signs from \(activation).")
             }
-            print("Running servers pick the new keys up at their next maintenance run (purge_interval_seconds).")
+            print("Every running server picks the new keys up within key_refresh_seconds.")
         }
     }
 }

@@ -14,11 +14,12 @@ import Testing
     /// The county's keys, in memory.
     final class MemoryKeys: KeyStore, Sendable {
         let ring = Mutex<[SigningKey]>([])
-        func loadKeys() throws -> [SigningKey] { ring.withLock { $0 } }
-        func update(_ change: ([SigningKey]) throws -> [SigningKey]) throws -> [SigningKey] {
+        func loadKeys() async throws -> [SigningKey] { ring.withLock { $0 } }
+        func update(_ change: @escaping @Sendable ([SigningKey]) throws -> [SigningKey]) async throws -> KeyRingChange {
             try ring.withLock { ring in
+                let before = ring
                 ring = try change(ring)
-                return ring
+                return KeyRingChange(before: before, after: ring)
             }
         }
     }

@@ -16,7 +16,7 @@ import Testing
             return try await group.reduce(into: [KeyManager]()) { $0.append($1) }
         }
         // Three nodes starting at once agree on one first key per algorithm.
-        #expect(try store.loadKeys().count == SigningKey.Algorithm.allCases.count)
+        #expect(try await store.loadKeys().count == SigningKey.Algorithm.allCases.count)
         let added = try await withThrowingTaskGroup(of: [String].self) { group in
             for node in nodes {
                 group.addTask {
@@ -27,7 +27,7 @@ import Testing
             }
             return try await group.reduce(into: [String]()) { $0 += $1 }
         }
-        let ring = try store.loadKeys()
+        let ring = try await store.loadKeys()
         #expect(added.count == 9)
         #expect(Set(added).isSubset(of: Set(ring.map(\.kid))), "a rotation by one node was lost to another's write")
         for key in ring {

@@ -44,8 +44,8 @@ public struct KeySnapshot: Sendable {
 }
 
 /// Owns the key ring: loads it, creates missing keys on first run, rotates on demand or on schedule, and
-/// drops keys whose retirement time has passed. Every change is a locked read-modify-write of the store, so nodes
-/// sharing a key folder never overwrite each other's ring.
+/// drops keys whose retirement time has passed. Every change is one atomic read-modify-write of the store, so nodes
+/// sharing a ring never overwrite each other's keys.
 public final class KeyManager: Sendable {
     private let store: any KeyStore
     private let clock: Clock
@@ -72,13 +72,13 @@ public final class KeyManager: Sendable {
         retirementOverlap: Int64
     ) async throws -> KeyManager {
         let now = clock.now()
-        let keys = try store.update { ring in
+        let keys = try await store.update { ring in
             var keys = ring.filter { $0.isPublished(at: now) }
             for alg in SigningKey.Algorithm.allCases where !keys.contains(where: { $0.alg == alg }) {
                 keys.append(try SigningKey.generate(alg, now: now))
             }
             return keys
-        }
+        }.after
         return KeyManager(
             store: store, clock: clock, preactivation: preactivation, retirementOverlap: retirementOverlap,
             snapshot: try await .build(from: keys))
@@ -109,8 +109,8 @@ public final class KeyManager: Sendable {
     ) async throws -> [SigningKey] {
         let now = clock.now()
         let activation = immediately ? now : now + preactivation
-        var added: [SigningKey] = []
-        let keys = try store.update { ring in
+        let retirementOverlap = self.retirementOverlap
+        let change = try await store.update { ring in
             var keys = ring.filter { $0.isPublished(at: now) }
             for alg in algorithms {
                 if let interval, let newest = keys.filter({ $0.alg == alg }).map(\.createdAt).max(), now - newest < interval {
@@ -123,14 +123,12 @@ public final class KeyManager: Sendable {
                         keys[index].retiresAt = activation + retirementOverlap
                     }
                 }
-                let fresh = try SigningKey.generate(alg, now: now, activatesAt: activation)
-                keys.append(fresh)
-                added.append(fresh)
+                keys.append(try SigningKey.generate(alg, now: now, activatesAt: activation))
             }
             return keys
         }
-        try await install(keys)
-        return added
+        try await install(change.after)
+        return change.added
     }
 
     /// Rotates every algorithm whose newest key is older than `interval`, drops fully retired keys, and picks up
@@ -140,8 +138,20 @@ public final class KeyManager: Sendable {
             try await rotate(SigningKey.Algorithm.allCases, immediately: false, ifNewestOlderThan: interval)
         }
         let now = clock.now()
-        let keys = try store.update { ring in ring.filter { $0.isPublished(at: now) } }
-        if keys != snapshot.keys { try await install(keys) }
+        let ring = try await store.loadKeys()
+        if ring.contains(where: { !$0.isPublished(at: now) }) {
+            try await install(try await store.update { ring in ring.filter { $0.isPublished(at: now) } }.after)
+        } else {
+            try await refresh()
+        }
+    }
+
+    /// Re-reads the ring and installs it if another node or an `edu-sso keys` command changed it: a read, cheap
+    /// enough to run every few seconds, so that every node signs with a key rotated on any of them.
+    public func refresh() async throws {
+        let now = clock.now()
+        let ring = try await store.loadKeys().filter { $0.isPublished(at: now) }
+        if !ring.isEmpty, ring != snapshot.keys { try await install(ring) }
     }
 
     private func install(_ keys: [SigningKey]) async throws {
@@ -178,7 +188,7 @@ public final class KeyManager: Sendable {
         let now = clock.now()
         let last = lastUnknownKeyReload.load(ordering: .relaxed)
         guard now - last >= 5, lastUnknownKeyReload.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged,
-            let ring = try? store.loadKeys().filter({ $0.isPublished(at: now) }), !ring.isEmpty, ring != snapshot.keys
+            let ring = try? await store.loadKeys().filter({ $0.isPublished(at: now) }), !ring.isEmpty, ring != snapshot.keys
         else { return false }
         return (try? await install(ring)) != nil
     }

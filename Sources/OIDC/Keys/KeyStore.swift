@@ -6,13 +6,29 @@ import Foundation
     import Darwin
 #endif
 
-/// Where signing keys live. The file implementation keeps one PEM per key plus a metadata file in `keys/`,
-/// all mode 0600, so an operator can back up or mount the folder on several nodes.
+/// Where signing keys live. EduSSO keeps its ring in the database (`SealedKeyStore`), so that every node behind a
+/// load balancer publishes and signs with the same keys; the file implementation (one PEM per key plus a metadata
+/// file, all mode 0600) serves the mock counties and the import of a ring from before the database held it.
 public protocol KeyStore: Sendable {
-    func loadKeys() throws -> [SigningKey]
-    /// Reads the ring, applies `change` and writes the result, as one step that no other process (another node
-    /// sharing the folder, an `edu-sso keys` command) can interleave with. Returns the ring written.
-    func update(_ change: ([SigningKey]) throws -> [SigningKey]) throws -> [SigningKey]
+    func loadKeys() async throws -> [SigningKey]
+    /// Reads the ring, applies `change` and writes the result, as one step that no other process (another node,
+    /// an `edu-sso keys` command) can interleave with. `change` may run more than once (a database retries a
+    /// transaction that lost a race), so it must depend on nothing but the ring it is given.
+    func update(_ change: @escaping @Sendable ([SigningKey]) throws -> [SigningKey]) async throws -> KeyRingChange
+}
+
+/// The ring before and after an update: what an update added is the difference, computed from the ring that was
+/// finally written rather than from a run of the closure that a retried transaction threw away.
+public struct KeyRingChange: Sendable {
+    public let before: [SigningKey]
+    public let after: [SigningKey]
+
+    public init(before: [SigningKey], after: [SigningKey]) {
+        self.before = before
+        self.after = after
+    }
+
+    public var added: [SigningKey] { after.filter { key in !before.contains { $0.kid == key.kid } } }
 }
 
 public struct FileKeyStore: KeyStore {
@@ -33,7 +49,7 @@ public struct FileKeyStore: KeyStore {
         var file: String
     }
 
-    public func loadKeys() throws -> [SigningKey] {
+    private func readKeys() throws -> [SigningKey] {
         guard FileManager.default.fileExists(atPath: indexURL.path) else { return [] }
         let entries = try JSON.decode([IndexEntry].self, from: Data(contentsOf: indexURL))
         return try entries.map { entry in
@@ -44,14 +60,16 @@ public struct FileKeyStore: KeyStore {
         }
     }
 
-    public func update(_ change: ([SigningKey]) throws -> [SigningKey]) throws -> [SigningKey] {
+    public func loadKeys() async throws -> [SigningKey] { try readKeys() }
+
+    public func update(_ change: @escaping @Sendable ([SigningKey]) throws -> [SigningKey]) async throws -> KeyRingChange {
         try FileManager.default.createDirectory(
             at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         return try withFolderLock {
-            let current = try loadKeys()
+            let current = try readKeys()
             let next = try change(current)
             if next != current { try save(next) }
-            return next
+            return KeyRingChange(before: current, after: next)
         }
     }
 

@@ -37,6 +37,9 @@ public struct AppConfig: Sendable {
     public var keyPreactivationHours: Int64 = 24
     /// How long a replaced key stays in the JWKS, in hours. Must exceed every token lifetime.
     public var keyRetirementHours: Int64 = 48
+    /// How often a node re-reads the signing-key ring, so that a key rotated on another node (or by
+    /// `edu-sso keys rotate`) is published and used here too.
+    public var keyRefreshSeconds: Int64 = 30
     public var purgeIntervalSeconds: Int64 = 600
     public var recordRetentionDays: Int64 = 180
     public var maxBodyBytes = 64 * 1024
@@ -60,7 +63,8 @@ public struct AppConfig: Sendable {
     public var passwordMemoryKiB = 19 * 1024
     public var passwordIterations = 2
     /// How long hot rows (accounts, apps, grants, revoked token ids) may be served from memory, in milliseconds.
-    /// Changes made through this server apply at once; changes by other nodes or the CLI within this time.
+    /// Changes made through this server apply at once; changes by other nodes or the CLI within this time. On
+    /// PostgreSQL grants and revocations are never cached, so a revocation holds on every node at once.
     public var readCacheMs = 1000
     /// App login records are written in batches this often; a crash loses at most this window's records.
     public var recordBatchMs = 1000
@@ -169,6 +173,7 @@ public struct AppConfig: Sendable {
         keyRotationDays = try reader.int64("key_rotation_days", keyRotationDays)
         keyPreactivationHours = try reader.int64("key_preactivation_hours", keyPreactivationHours)
         keyRetirementHours = try reader.int64("key_retirement_hours", keyRetirementHours)
+        keyRefreshSeconds = try reader.int64("key_refresh_seconds", keyRefreshSeconds)
         purgeIntervalSeconds = try reader.int64("purge_interval_seconds", purgeIntervalSeconds)
         recordRetentionDays = try reader.int64("record_retention_days", recordRetentionDays)
         maxBodyBytes = try reader.int("max_body_bytes", maxBodyBytes)
@@ -231,7 +236,10 @@ public struct AppConfig: Sendable {
             ("access_token_ttl", accessTokenTTL), ("id_token_ttl", idTokenTTL), ("code_ttl", codeTTL),
             ("refresh_token_ttl", refreshTokenTTL), ("session_ttl", sessionTTL), ("interaction_ttl", interactionTTL),
         ]
-        for (name, value) in lifetimes + [("connection_idle_timeout_seconds", connectionIdleTimeoutSeconds)] where value <= 0 {
+        let intervals: [(String, Int64)] = [
+            ("connection_idle_timeout_seconds", connectionIdleTimeoutSeconds), ("key_refresh_seconds", keyRefreshSeconds),
+        ]
+        for (name, value) in lifetimes + intervals where value <= 0 {
             throw ConfigError("\(name) must be a positive number of seconds.")
         }
         if keyRetirementHours * 3600 <= max(accessTokenTTL, idTokenTTL) {

@@ -56,13 +56,40 @@ public func openDatabase(_ config: AppConfig, logger: Logger) throws -> SQLStore
         url: config.resolvedDatabaseURL, settings: settings, logger: logger, cacheTTL: .milliseconds(config.readCacheMs))
 }
 
+/// Checks this node's secrets against the cluster's and opens the signing-key ring in the database, importing
+/// the ring of `keys/` on the first start after an upgrade from a version that kept it there. Shared by the
+/// server and `edu-sso keys`.
+public func openKeyRing(_ config: AppConfig, store: SQLStore, clock: OIDC.Clock = .system, logger: Logger) async throws
+    -> KeyManager
+{
+    for name in ServerSecret.names {
+        let mine = ServerSecret.fingerprint(of: try ServerSecret.load(name, directory: config.keysDir))
+        let cluster = try await store.clusterFingerprint(of: name, proposing: mine, now: clock.now())
+        guard mine == cluster else {
+            throw ConfigError(
+                "\(config.keysDir)/\(name) differs from the one the other nodes of this database use. Every node needs the same keys/ secrets: copy them from a running node (or restore them from the backup), then start again.")
+        }
+    }
+    let ring = SealedKeyStore(rows: store, secret: try ServerSecret.load("signing-key-secret", directory: config.keysDir))
+    let folderKeys = try await FileKeyStore(directory: URL(fileURLWithPath: config.keysDir)).loadKeys()
+    if !folderKeys.isEmpty {
+        let change = try await ring.update { current in current.isEmpty ? folderKeys : current }
+        if !change.added.isEmpty {
+            logger.notice(
+                "imported the signing keys of the keys folder into the database",
+                metadata: ["keys": "\(change.added.count)", "folder": "\(config.keysDir)"])
+        }
+    }
+    return try await KeyManager.open(
+        store: ring, clock: clock, preactivation: config.keyPreactivationHours * 3600,
+        retirementOverlap: config.keyRetirementHours * 3600)
+}
+
 private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSenders, clock: OIDC.Clock, logger: Logger)
     async throws -> BuiltApplication
 {
     try await store.migrate()
-    let keys = try await KeyManager.open(
-        store: FileKeyStore(directory: URL(fileURLWithPath: config.keysDir)), clock: clock,
-        preactivation: config.keyPreactivationHours * 3600, retirementOverlap: config.keyRetirementHours * 3600)
+    let keys = try await openKeyRing(config, store: store, clock: clock, logger: logger)
     let services = try await Services(
         config: config, store: store, keys: keys, senders: senders, clock: clock, logger: logger)
     let demo = config.development
@@ -104,7 +131,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
         // Graceful shutdown runs in reverse order: the HTTP server stops first, then the record writer flushes,
         // the dispatcher and housekeeping stop, and the database closes last.
         services: [
-            StoreShutdownService(store: store), MaintenanceService(services: services),
+            StoreShutdownService(store: store), MaintenanceService(services: services), KeyRefreshService(services: services),
             MessageDispatchService(dispatcher: services.dispatcher), AppSignInRecorderService(recorder: services.appSignIns),
         ],
         logger: logger)
@@ -143,6 +170,23 @@ struct MaintenanceService: Service {
         // The development outbox holds codes: it is runtime state and is purged like the tables.
         for case let outbox as OutboxSender in [services.senders.email, services.senders.sms] {
             try outbox.purge(olderThan: Date().addingTimeInterval(-Double(OutboxSender.retentionSeconds)))
+        }
+    }
+}
+
+/// Re-reads the signing-key ring every `key_refresh_seconds`: a key rotated on any node signs and verifies here
+/// too, and a withdrawn one stops verifying.
+struct KeyRefreshService: Service {
+    let services: Services
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(services.config.keyRefreshSeconds)) }
+            do {
+                try await services.keys.refresh()
+            } catch {
+                services.logger.error("reading the signing keys failed", metadata: ["error_type": "\(type(of: error))"])
+            }
         }
     }
 }

@@ -201,31 +201,6 @@ extension Services {
     }
 }
 
-/// Server-side secrets kept with the signing keys in `keys/` (mode 0600), generated on first run: `cookie-secret`
-/// binds CSRF tokens to a browser, `guid-secret` keys the `guid` claim, `refresh-secret` derives refresh-token
-/// successors, `message-secret` seals queued messages, `code-secret` keys the hashes of verification codes and
-/// default passwords and two-factor recovery codes, `totp-secret` seals two-factor secrets. Nodes that share the folder share the secrets; the first node to create one wins, and every other
-/// node reads what it wrote (creation is exclusive, never an overwrite).
-public enum ServerSecret {
-    public static func load(_ name: String, directory: String) throws -> Data {
-        let url = URL(fileURLWithPath: directory).appendingPathComponent(name)
-        if let existing = try? Data(contentsOf: url), existing.count >= 32 { return existing }
-        try FileManager.default.createDirectory(
-            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let draft = url.appendingPathExtension("\(UInt64.random(in: .min ... .max)).tmp")
-        guard FileManager.default.createFile(
-            atPath: draft.path, contents: Data(Secrets.randomToken(bytes: 32).utf8), attributes: [.posixPermissions: 0o600])
-        else { throw ConfigError("Cannot write \(draft.path).") }
-        defer { try? FileManager.default.removeItem(at: draft) }
-        // link(2) fails when the name exists: of two nodes starting at once, exactly one secret is kept.
-        _ = link(draft.path, url.path)
-        guard let secret = try? Data(contentsOf: url), secret.count >= 32 else {
-            throw ConfigError("\(url.path) exists but holds no usable secret; remove it to generate a new one.")
-        }
-        return secret
-    }
-}
-
 extension Services {
     /// Renders message `template` for each (channel, recipient) and queues it; returns without waiting for delivery.
     /// `validFor` is how long the message is worth delivering (the lifetime of the code inside).
