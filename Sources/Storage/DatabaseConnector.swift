@@ -16,6 +16,8 @@ public protocol DatabaseConnector: Sendable {
     func shutdown() async throws
     /// Short name of the SQL dialect, for the few statements that differ.
     var dialectName: String { get }
+    /// How many connections the pool may open (readers and the writer, for SQLite).
+    var connectionCapacity: Int { get }
 }
 
 public enum DatabaseError: Error, CustomStringConvertible {

@@ -269,7 +269,7 @@ enum Migrations {
                 "ALTER TABLE app_sign_ins ADD COLUMN method TEXT NOT NULL DEFAULT 'password'",
             ]),
         Migration(
-            version: 17, name: "signing keys and secret fingerprints shared by every node",
+            version: 17, name: "signing keys, secret fingerprints and job leases shared by every node",
             statements: [
                 // The key ring, one row per key; the private key sealed under signing-key-secret (kid as AAD); `seq`
                 // keeps the order keys were added in, which breaks a same-second tie between two new keys.
@@ -281,6 +281,8 @@ enum Migrations {
                 // A keyed fingerprint of each server secret, written by the first node: a node started with a
                 // different secret file refuses to start instead of failing requests that another node began.
                 "CREATE TABLE secret_fingerprints (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, created_at BIGINT NOT NULL)",
+                // Periodic jobs that every node runs but one at a time does the work of (the purge).
+                "CREATE TABLE job_leases (job TEXT PRIMARY KEY, holder TEXT NOT NULL, lease_until BIGINT NOT NULL)",
             ]),
     ]
 }

@@ -19,6 +19,7 @@ public final class PostgresConnector: DatabaseConnector {
     private let runner: Task<Void, Never>
     private let logger: Logger
     public let dialectName = "postgresql"
+    public let connectionCapacity: Int
     /// How often a transaction is tried before a serialization failure is given up to the caller.
     static let attempts = 8
 
@@ -27,6 +28,7 @@ public final class PostgresConnector: DatabaseConnector {
         let client = PostgresClient(configuration: configuration, backgroundLogger: Self.quiet(logger))
         self.client = client
         self.logger = logger
+        self.connectionCapacity = configuration.options.maximumConnections
         self.runner = Task { await client.run() }
     }
 

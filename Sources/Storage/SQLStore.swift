@@ -3,6 +3,7 @@ import Identity
 import Logging
 import OIDC
 import SQLKit
+import Synchronization
 
 /// The one SQL implementation of every store protocol. Queries are plain SQL with bound parameters, written in
 /// the subset SQLite and PostgreSQL share (ON CONFLICT upserts, RETURNING, BIGINT epochs, JSON as TEXT).
@@ -18,6 +19,7 @@ public final class SQLStore: HousekeepingStore {
     let clientCache: ReadCache<Client?>
     let grantCache: ReadCache<Grant?>
     let revokedTokenCache: ReadCache<Bool>
+    private let operations = Atomic<Int>(0)
 
     public init(connector: any DatabaseConnector, logger: Logger, cacheTTL: Duration = .seconds(1)) {
         self.connector = connector
@@ -57,15 +59,42 @@ public final class SQLStore: HousekeepingStore {
     }
 
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await connector.read(body)
+        try await counted { try await connector.read(body) }
     }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await connector.write(body)
+        try await counted { try await connector.write(body) }
     }
 
     func transaction<T: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> T) async throws -> T {
-        try await connector.transaction(body)
+        try await counted { try await connector.transaction(body) }
+    }
+
+    /// Counts the operations holding or waiting for a connection, for the pool-usage metric.
+    private func counted<T>(_ operation: () async throws -> T) async throws -> T {
+        operations.add(1, ordering: .relaxed)
+        defer { operations.subtract(1, ordering: .relaxed) }
+        return try await operation()
+    }
+
+    public var connectionUsage: (inUse: Int, capacity: Int) {
+        (operations.load(ordering: .relaxed), connector.connectionCapacity)
+    }
+
+    /// Takes the lease on a periodic job shared by every node, if no other holder's lease is still running: the
+    /// job then runs on one node per period, whichever asks first. One conditional upsert, so two nodes asking
+    /// at once cannot both get it.
+    public func takeJobLease(_ job: String, holder: String, now: Int64, until: Int64) async throws -> Bool {
+        try await write { db in
+            try await db.raw(
+                """
+                INSERT INTO job_leases (job, holder, lease_until) VALUES (\(bind: job), \(bind: holder), \(bind: until))
+                ON CONFLICT (job) DO UPDATE SET holder = excluded.holder, lease_until = excluded.lease_until
+                WHERE job_leases.lease_until <= \(bind: now) OR job_leases.holder = excluded.holder
+                RETURNING holder
+                """
+            ).first() != nil
+        }
     }
 
     // MARK: Migrations

@@ -19,6 +19,7 @@ public final class SQLiteConnector: DatabaseConnector, @unchecked Sendable {
     private let writer: EventLoopGroupConnectionPool<TunedSQLiteSource>
     private let logger: Logger
     public let dialectName = "sqlite"
+    public let connectionCapacity: Int
 
     public init(path: String, readers readerCount: Int = 4, logger: Logger) throws {
         let directory = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -26,8 +27,10 @@ public final class SQLiteConnector: DatabaseConnector, @unchecked Sendable {
         let source = TunedSQLiteSource(
             base: SQLiteConnectionSource(configuration: .init(storage: .file(path: path), enableForeignKeys: false)))
         let group = MultiThreadedEventLoopGroup.singleton
+        let readersPerLoop = max(1, readerCount / max(1, System.coreCount))
+        self.connectionCapacity = readersPerLoop * System.coreCount + 1
         self.readers = EventLoopGroupConnectionPool(
-            source: source, maxConnectionsPerEventLoop: max(1, readerCount / max(1, System.coreCount)),
+            source: source, maxConnectionsPerEventLoop: readersPerLoop,
             requestTimeout: .seconds(30), pruneInterval: nil, logger: logger, on: group)
         self.writer = EventLoopGroupConnectionPool(
             source: source, maxConnectionsPerEventLoop: 1, requestTimeout: .seconds(30), pruneInterval: nil,

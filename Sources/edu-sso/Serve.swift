@@ -13,11 +13,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let config = try options.load()
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
-            return handler
-        }
+        LoggingSystem.bootstrap(LogFormat.handler(format: config.logFormat, level: Logger.Level(rawValue: config.logLevel) ?? .info))
         let built = try await buildApplication(config)
         if let demo = built.demo {
             // Written straight to the file handle: print() would sit in a buffer while the server runs.

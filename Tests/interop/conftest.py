@@ -148,3 +148,37 @@ def database(statement):
         rows = db.execute(statement).fetchall()
     db.close()
     return [tuple("" if value is None else str(value) for value in row) for row in rows]
+
+
+LOG_FORMAT = os.environ.get("EDU_SSO_LOG_FORMAT", "text")
+
+
+def parse_log_line(line):
+    """One server log line as a dict (time, level, msg and every metadata field), in the format the server was
+    started with (log_format: json, logfmt or text). A line that does not parse raises."""
+    import json
+    if LOG_FORMAT == "json":
+        record = json.loads(line)
+        assert isinstance(record, dict)
+        return record
+    if LOG_FORMAT == "logfmt":
+        record = {}
+        for match in re.finditer(r'([A-Za-z0-9_.-]+)=("(?:[^"\\]|\\.)*"|[^ "=]+)( |$)', line):
+            value = match.group(2)
+            record[match.group(1)] = json.loads(value) if value.startswith('"') else value
+        assert {"time", "level", "msg"} <= record.keys(), line
+        return record
+    # swift-log's StreamLogHandler: "<time> <level> <label>: <key=value …> [<source>] <message>"
+    match = re.match(r"^(\S+) (\w+) (\S+): ?(.*?) ?\[(\S+)\] (.*)$", line)
+    assert match, line
+    record = {"time": match.group(1), "level": match.group(2), "logger": match.group(3),
+              "source": match.group(5), "msg": match.group(6)}
+    record.update(dict(pair.split("=", 1) for pair in match.group(4).split(" ") if "=" in pair))
+    return record
+
+
+def server_log_records(path=None):
+    """Every line of the server's log, parsed (multi-line start-up banners on standard output are elsewhere)."""
+    path = path or os.path.join(os.environ["INTEROP_WORK"], "server.log")
+    with open(path, encoding="utf-8", errors="replace") as log:
+        return [parse_log_line(line) for line in log.read().splitlines() if line.strip()]

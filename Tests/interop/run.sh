@@ -5,7 +5,8 @@
 # Messages go to real servers on loopback (Tests/interop/sinks.py): an SMTP server (aiosmtpd) that requires
 # STARTTLS and AUTH, and an HTTP sink standing in for the SMS gateway.
 # EDU_SSO_DATABASE_URL (postgres://…) runs the server on that database instead of a throwaway SQLite file;
-# INTEROP_SUITES=interop runs the interoperability suite only.
+# INTEROP_SUITES=interop runs the interoperability suite only; INTEROP_LOG_FORMAT (json by default) picks the
+# server's log format, which the log tests parse; INTEROP_TESTS narrows the interoperability run (pytest paths).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -19,7 +20,7 @@ port=$((20000 + RANDOM % 20000))
 export EDU_SSO_ISSUER="http://127.0.0.1:$port" EDU_SSO_PORT=$port EDU_SSO_DATA_DIR="$work/data" \
        EDU_SSO_KEYS_DIR="$work/keys" EDU_SSO_DEVELOPMENT=true EDU_SSO_LOG_LEVEL=debug \
        EDU_SSO_LOGIN_RATE_LIMIT_PER_MINUTE=1000 EDU_SSO_RATE_LIMIT_PER_MINUTE=100000 EDU_SSO_PURGE_INTERVAL_SECONDS=5 \
-       EDU_SSO_CAPTCHA_TEST_CODE=123
+       EDU_SSO_CAPTCHA_TEST_CODE=123 EDU_SSO_ADMIN_PORT=$((port + 10)) EDU_SSO_LOG_FORMAT="${INTEROP_LOG_FORMAT:-json}"
 server_pid=""
 sinks_pid=""
 county_pid=""
@@ -89,7 +90,7 @@ PY
   --school-id 193662 --school-name 市立惠來國小 --grade 6 --class-no 01 --class-title 六年一班 --seat-no 2 \
   --year 114 --semester 1 >/dev/null
 # The security pages (app authorizations, records, two-factor): each test has its own student.
-for name in revoker tfa tfa2 stepup records journey; do
+for name in revoker tfa tfa2 stepup records journey shutdown; do
   "$bin" account add --username "interop.$name" --password "Passw0rd1234" --name "安全測試" \
     --email "$name@example.com" >/dev/null
 done
@@ -170,7 +171,8 @@ export EDU_SSO_COUNTY_TIMEOUT_SECONDS=2 COUNTY_CONFIG="$work/counties.yaml" COUN
 "$county_bin" serve --config "$work/counties.yaml" >"$work/county.log" 2>&1 &
 county_pid=$!
 
-"$bin" serve >"$work/server.log" 2>&1 &
+# The log (standard error) alone in server.log, so that every line of it must parse in its format.
+"$bin" serve >"$work/server.out" 2>"$work/server.log" &
 server_pid=$!
 for _ in $(seq 1 100); do
   curl -fsS "$EDU_SSO_ISSUER/healthz" >/dev/null 2>&1 && break
@@ -186,7 +188,7 @@ curl -fsS "http://127.0.0.1:$cport/.well-known/openid-configuration" >/dev/null 
 status=0
 export INTEROP_BIN="$bin"
 # Two runs: each suite has its own conftest module.
-"$venv/bin/pytest" -q -p no:cacheprovider Tests/interop || status=$?
+"$venv/bin/pytest" -q -p no:cacheprovider ${INTEROP_TESTS:-Tests/interop} || status=$?
 if [ "${INTEROP_SUITES:-all}" = all ]; then
   "$venv/bin/pytest" -q -p no:cacheprovider Tests/browser || status=$?
 fi

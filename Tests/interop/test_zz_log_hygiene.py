@@ -3,7 +3,7 @@ userinfo, personid, profile edits with codes — and its log must contain none o
 import os
 import re
 
-from conftest import SEEN_SECRETS
+from conftest import ISSUER, LOG_FORMAT, SEEN_SECRETS, server_log_records
 from sinks import SMS_TOKEN, SMTP_PASSWORD, messages
 
 WORK = os.environ["INTEROP_WORK"]
@@ -26,7 +26,7 @@ def sent_codes():
 
 def test_the_debug_log_holds_no_secret_and_no_national_id():
     log = open(LOG, encoding="utf-8", errors="replace").read()
-    assert re.search(r"^\S+ debug ", log, re.M), "the server must have run at debug (debug lines in the log)"
+    assert any(record["level"] == "debug" for record in server_log_records()), "the server must have run at debug"
     assert len(SEEN_SECRETS) > 20, "the suite should have handled many tokens and codes"
     codes = sent_codes()
     assert codes, "the profile tests should have sent verification codes"
@@ -37,9 +37,24 @@ def test_the_debug_log_holds_no_secret_and_no_national_id():
 
 
 def test_every_request_writes_one_access_log_line():
-    log = open(LOG, encoding="utf-8", errors="replace").read()
-    token_lines = [line for line in log.splitlines() if "route=/oidc/v1/token" in line]
-    assert token_lines and all("status=" in line and "duration_ms=" in line and "request_id=" in line for line in token_lines)
+    # Every line parses in the configured format (json and logfmt escape what they carry: one event, one line).
+    records = server_log_records()
+    requests_logged = [record for record in records if record.get("msg") == "request"]
+    token_lines = [record for record in requests_logged if record.get("route") == "/oidc/v1/token"]
+    assert token_lines and all({"status", "duration_ms", "request_id", "method"} <= record.keys() for record in token_lines)
     # Random ids inside paths and every query string stay out of the log.
-    assert "route=/interaction/{id}" in log
-    assert not re.search(r"route=\S*\?", log)
+    assert any(record.get("route") == "/interaction/{id}" for record in requests_logged)
+    assert not any("?" in str(record.get("route", "")) for record in requests_logged)
+
+
+def test_the_request_id_in_the_response_header_finds_the_request_in_the_log():
+    import time
+    import requests
+    answer = requests.get(ISSUER + "/login", timeout=10)
+    request_id = answer.headers["X-Request-ID"]
+    for _ in range(50):
+        if any(record.get("request_id") == request_id and record.get("route") == "/login" for record in server_log_records()):
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError(f"request {request_id} is not in the {LOG_FORMAT} log")

@@ -8,6 +8,11 @@ public protocol HousekeepingStore: Sendable {
     func schemaVersion() async throws -> Int
     /// The newest migration this build knows: a node whose database is behind it is not ready.
     var latestSchemaVersion: Int { get }
+    /// Takes the lease on a job that several nodes share, unless another holder's lease runs until after `now`;
+    /// true when `holder` has it (until `until`).
+    func takeJobLease(_ job: String, holder: String, now: Int64, until: Int64) async throws -> Bool
+    /// Database operations running or waiting for a connection, and how many connections the pool may open.
+    var connectionUsage: (inUse: Int, capacity: Int) { get }
 }
 
 public struct PurgePolicy: Sendable {

@@ -11,6 +11,10 @@ public struct AppConfig: Sendable {
     public var issuer = "http://127.0.0.1:8080"
     public var host = "127.0.0.1"
     public var port = 8080
+    /// The admin listener (`/metrics`, `/healthz`, `/readyz`), apart from the public one so that metrics are
+    /// never public. No port: no admin listener.
+    public var adminHost = "127.0.0.1"
+    public var adminPort: Int?
     public var dataDir = "data"
     public var keysDir = "keys"
     /// `sqlite:PATH` or `postgres://USER@HOST:PORT/DATABASE`; defaults to `sqlite:<data_dir>/edu-sso.sqlite`.
@@ -59,6 +63,8 @@ public struct AppConfig: Sendable {
     /// ignored and the socket's peer is the client.
     public var trustedProxies: [IPRange] = []
     public var logLevel = "info"
+    /// `text` (swift-log's readable lines), `json` or `logfmt` (one structured line per event).
+    public var logFormat = "text"
     /// Argon2id memory in KiB (OWASP minimum 19456).
     public var passwordMemoryKiB = 19 * 1024
     public var passwordIterations = 2
@@ -154,6 +160,11 @@ public struct AppConfig: Sendable {
         issuer = reader.string("issuer", issuer)
         host = reader.string("host", host)
         port = try reader.int("port", port)
+        adminHost = reader.string("admin_host", adminHost)
+        adminPort = try reader.optionalString("admin_port").map { raw in
+            guard let value = Int(raw) else { throw ConfigError("admin_port must be an integer, not '\(raw)'.") }
+            return value
+        }
         dataDir = reader.string("data_dir", dataDir)
         keysDir = reader.string("keys_dir", keysDir)
         databaseURL = reader.optionalString("database_url")
@@ -193,6 +204,7 @@ public struct AppConfig: Sendable {
                 return range
             }
         logLevel = reader.string("log_level", logLevel)
+        logFormat = reader.string("log_format", logFormat)
         passwordMemoryKiB = try reader.int("password_memory_kib", passwordMemoryKiB)
         passwordIterations = try reader.int("password_iterations", passwordIterations)
         readCacheMs = try reader.int("read_cache_ms", readCacheMs)
@@ -231,7 +243,13 @@ public struct AppConfig: Sendable {
         guard let url = URL(string: issuer), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
             url.query == nil, url.fragment == nil
         else { throw ConfigError("issuer must be an http(s) URL without query or fragment.") }
+        guard logFormat == "text" || StructuredLogHandler.Format(rawValue: logFormat) != nil else {
+            throw ConfigError("log_format must be text, json or logfmt.")
+        }
         guard (1...65535).contains(port) else { throw ConfigError("port must be between 1 and 65535.") }
+        if let adminPort, !(0...65535).contains(adminPort) || adminPort == port {
+            throw ConfigError("admin_port must be between 0 and 65535 (0: any free port) and differ from port.")
+        }
         let lifetimes: [(String, Int64)] = [
             ("access_token_ttl", accessTokenTTL), ("id_token_ttl", idTokenTTL), ("code_ttl", codeTTL),
             ("refresh_token_ttl", refreshTokenTTL), ("session_ttl", sessionTTL), ("interaction_ttl", interactionTTL),

@@ -6,6 +6,7 @@ import OIDC
 import Notify
 import ServiceLifecycle
 import Storage
+import Synchronization
 
 /// Everything `buildApplication` produced: the application to run and the services behind it (tests use these to
 /// set up clients and accounts directly).
@@ -96,10 +97,12 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
         ? try await DemoSeed.ensure(config: config, store: store, hasher: services.passwordHasher, clock: clock) : nil
 
     let router = Router(context: AppContext.self)
-    router.add(middleware: RequestIDMiddleware(clientAddress: ClientAddress(trustedProxies: config.trustedProxies)))
+    router.add(middleware: RequestIDMiddleware(clientAddress: ClientAddress(trustedProxies: config.trustedProxies), metrics: services.metrics))
     router.add(middleware: SecurityHeadersMiddleware(https: config.usesHTTPS))
     router.add(middleware: ErrorPageMiddleware(pages: services.pages))
     router.add(middleware: PageRateLimitMiddleware(services: services))
+    let operations = OperationsController(services: services)
+    operations.addProbes(to: router)
     DiscoveryController(services: services).addRoutes(to: router)
     AuthorizeController(services: services).addRoutes(to: router)
     InteractionController(services: services).addRoutes(to: router)
@@ -129,14 +132,31 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
         server: .http1(configuration: .init(idleTimeout: .seconds(config.connectionIdleTimeoutSeconds))),
         configuration: .init(address: .hostname(config.host, port: config.port)),
         // Graceful shutdown runs in reverse order: the HTTP server stops first, then the record writer flushes,
-        // the dispatcher and housekeeping stop, and the database closes last.
-        services: [
-            StoreShutdownService(store: store), MaintenanceService(services: services), KeyRefreshService(services: services),
+        // the dispatcher and housekeeping stop, the admin listener (metrics stay readable while draining) and
+        // the database close last.
+        services: [StoreShutdownService(store: store)] + adminListener(config, operations: operations, logger: logger) + [
+            MaintenanceService(services: services), KeyRefreshService(services: services),
             MessageDispatchService(dispatcher: services.dispatcher), AppSignInRecorderService(recorder: services.appSignIns),
         ],
         logger: logger)
     return BuiltApplication(
         application: application, services: services, demo: demo, closeStore: { try await store.shutdown() })
+}
+
+/// The admin listener, when `admin_port` is set: `/metrics` and the probes, on their own address.
+private func adminListener(_ config: AppConfig, operations: OperationsController, logger: Logger) -> [any Service] {
+    guard let port = config.adminPort else { return [] }
+    let services = operations.services
+    return [
+        Application(
+            router: operations.adminRouter(),
+            configuration: .init(address: .hostname(config.adminHost, port: port), serverName: nil),
+            onServerRunning: { channel in
+                services.adminPort.store(channel.localAddress?.port ?? 0, ordering: .relaxed)
+                logger.notice("admin listener (metrics, probes)", metadata: ["address": "\(config.adminHost):\(channel.localAddress?.port ?? 0)"])
+            },
+            logger: logger)
+    ]
 }
 
 /// Periodic housekeeping: key rotation on schedule and the purge of expired state, so that tables stay bounded.
@@ -159,13 +179,18 @@ struct MaintenanceService: Service {
     func runOnce() async throws {
         let config = services.config
         try await services.keys.maintain(rotationInterval: config.keyRotationDays * 86400)
-        let removed = try await services.store.purgeExpired(
-            .init(
-                now: services.clock.now(), recordRetention: config.recordRetentionDays * 86400,
-                grantLifetime: config.refreshTokenTTL + config.accessTokenTTL))
-        let total = removed.values.reduce(0, +)
-        if total > 0 {
-            services.logger.info("purged expired rows", metadata: ["rows": "\(total)"])
+        // Every node runs this loop; the purge itself runs on one node per interval, whichever takes the lease.
+        let now = services.clock.now()
+        let interval = max(5, config.purgeIntervalSeconds)
+        if try await services.store.takeJobLease("purge", holder: services.nodeID, now: now, until: now + interval - 1) {
+            let removed = try await services.store.purgeExpired(
+                .init(
+                    now: now, recordRetention: config.recordRetentionDays * 86400,
+                    grantLifetime: config.refreshTokenTTL + config.accessTokenTTL))
+            let total = removed.values.reduce(0, +)
+            if total > 0 {
+                services.logger.info("purged expired rows", metadata: ["rows": "\(total)"])
+            }
         }
         // The development outbox holds codes: it is runtime state and is purged like the tables.
         for case let outbox as OutboxSender in [services.senders.email, services.senders.sms] {
@@ -182,6 +207,7 @@ struct KeyRefreshService: Service {
     func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(services.config.keyRefreshSeconds)) }
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
             do {
                 try await services.keys.refresh()
             } catch {

@@ -6,6 +6,7 @@ import Identity
 import Logging
 import Notify
 import OIDC
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -42,6 +43,14 @@ public final class Services: Sendable {
     let pages: Pages
     let browser: BrowserCookies
     let rateLimiter = RateLimiter()
+    /// This process among the nodes sharing the database (job leases name it).
+    let nodeID = Secrets.randomToken(bytes: 9)
+    /// The admin listener's port once it listens (0 before, or without one).
+    public let adminPort = Atomic<Int>(0)
+    /// Prometheus metrics, served on the admin listener.
+    public let metrics = ServerMetrics()
+    /// Where sign-in attempts are recorded (and counted in `metrics`).
+    let loginRecords: MeteredLoginRecords
     /// Discovery is answered from bytes serialised at start-up.
     let discoveryJSON: Data
 
@@ -73,11 +82,13 @@ public final class Services: Sendable {
         self.requestValidator = AuthorizationRequestValidator(
             findClient: { try await store.client(id: $0) },
             verifyHint: { token, clientID in await tokens.verifyIDTokenHint(token, clientID: clientID)?.string("sub") })
+        let loginRecords = MeteredLoginRecords(records: store, metrics: metrics)
+        self.loginRecords = loginRecords
         self.passwordHasher = PasswordHasher(
             parameters: .init(
                 memoryKiB: UInt32(config.passwordMemoryKiB), iterations: UInt32(config.passwordIterations), parallelism: 1))
         self.passwordSignIn = try await PasswordSignIn(
-            accounts: store, records: store, hasher: passwordHasher, clock: clock)
+            accounts: store, records: loginRecords, hasher: passwordHasher, clock: clock)
         self.captcha = try Captcha(store: store, clock: clock, testCode: config.captchaTestCode)
         self.directory = try SchoolDirectory.current(dataDir: config.dataDir)
         self.senders = senders
@@ -91,7 +102,7 @@ public final class Services: Sendable {
         let codeKey = try ServerSecret.load("code-secret", directory: config.keysDir)
         self.verificationCodes = VerificationCodes(store: store, clock: clock, key: codeKey)
         self.twoFactor = TwoFactor(
-            store: store, records: store, clock: clock,
+            store: store, records: loginRecords, clock: clock,
             secret: try ServerSecret.load("totp-secret", directory: config.keysDir), hashKey: codeKey)
         var federationTiming = FederationClient.Timing()
         federationTiming.timeout = .seconds(config.countyTimeoutSeconds)

@@ -187,7 +187,7 @@ struct CountySignInController: Sendable {
                 request: request, language: lang, title: Strings.text("county_sign_in", lang),
                 switchURL: "/login?lang=\(lang.other.rawValue)")
         }
-        try await services.store.recordAttempt(
+        try await services.loginRecords.recordAttempt(
             LoginAttempt(
                 username: account.username, accountID: account.id, at: services.clock.now(), ip: context.clientIP, method: method,
                 outcome: .success, userAgent: String(userAgent.prefix(256))))

@@ -4,16 +4,12 @@ import Foundation
 import Hummingbird
 import OIDC
 
-/// The landing page, static assets and the health check.
+/// The landing page and static assets.
 struct HomeController: Sendable {
     let services: Services
 
     func addRoutes(to router: Router<AppContext>) {
         router.get("/") { request, context in try await home(request, context) }
-        router.get("/healthz") { _, _ in
-            try await services.store.schemaVersion() > 0
-                ? Responses.json(["status": "ok"]) : Responses.json(["status": "migrating"], status: .serviceUnavailable)
-        }
         // Browsers ask for /favicon.ico whatever the page says; answer with the SVG icon.
         router.get("/favicon.ico") { _, _ in Responses.redirect("/static/favicon.svg") }
         let assets = Self.loadAssets()

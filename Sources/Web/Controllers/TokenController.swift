@@ -11,7 +11,10 @@ struct TokenController: Sendable {
     func addRoutes(to router: Router<AppContext>) {
         router.post(RouterPath(DiscoveryDocument.Path.token)) { request, context in
             await endpoint(request, context) { form, client in
-                Responses.json(try await services.tokens.exchange(form, client: client), noStore: true)
+                let response = try await services.tokens.exchange(form, client: client)
+                // `exchange` refuses every grant type it does not support, so the label is one of a fixed few.
+                services.metrics.tokensIssued(grant: form.first("grant_type") ?? "")
+                return Responses.json(response, noStore: true)
             }
         }
         router.post(RouterPath(DiscoveryDocument.Path.revoke)) { request, context in

@@ -116,7 +116,7 @@ struct ClientAddress: Sendable {
         return hop
     }
 
-    private func isTrusted(_ address: String) -> Bool {
+    func isTrusted(_ address: String) -> Bool {
         trustedProxies.contains { $0.contains(address) }
     }
 }

@@ -1,0 +1,73 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOFoundationCompat
+import OIDC
+import Testing
+
+@testable import Web
+
+/// The probes, the metrics and the structured log formats.
+@Suite struct OperationsTests {
+    @Test func readinessNamesWhatIsMissing() async throws {
+        try await TestServer.withConfiguration { config in
+            try await TestServer.live(config) { client, built in
+                let ready = try await client.execute(uri: "/readyz", method: .get)
+                #expect(ready.status == .ok)
+                #expect(String(buffer: ready.body).contains(#""status":"ready""#))
+                // A database that went away makes the node not ready (and says which check failed).
+                try await built.shutdown()
+                let gone = try await client.execute(uri: "/readyz", method: .get)
+                #expect(gone.status == .serviceUnavailable)
+                #expect(String(buffer: gone.body).contains(#""database":"unreachable""#))
+                #expect(try await client.execute(uri: "/healthz", method: .get).status == .ok, "the process still lives")
+            }
+        }
+    }
+
+    /// Requests on the public listener show on the admin router's `/metrics`; the public one has no `/metrics`.
+    @Test func requestsAndTokensShowInTheMetrics() async throws {
+        try await TestServer.withConfiguration { config in
+            try await TestServer.live(config) { client, built in
+                let demo = try #require(built.demo)
+                #expect(try await client.execute(uri: "/metrics", method: .get).status == .notFound)
+                let credentials = Data("\(demo.clientID):\(demo.clientSecret)".utf8).base64EncodedString()
+                let token = try await client.execute(
+                    uri: "/oidc/v1/token", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", .authorization: "Basic \(credentials)"],
+                    body: ByteBuffer(string: "grant_type=client_credentials"))
+                #expect(token.status == .ok)
+                let admin = Application(router: OperationsController(services: built.services).adminRouter())
+                try await admin.test(.router) { adminClient in
+                    let scraped = try await adminClient.execute(uri: "/metrics", method: .get)
+                    #expect(scraped.status == .ok)
+                    let text = String(buffer: scraped.body)
+                    #expect(text.contains(#"edu_sso_tokens_issued_total{grant_type="client_credentials"} 1"#))
+                    #expect(text.contains(#"route="/oidc/v1/token""#) && text.contains(#"status="200""#))
+                    #expect(text.contains("edu_sso_http_request_duration_seconds_bucket"))
+                    #expect(text.contains("edu_sso_database_pool_connections_max"))
+                    #expect(!text.contains(demo.clientSecret))
+                }
+            }
+        }
+    }
+
+    /// Whatever a value holds, a JSON line stays one valid JSON object and a logfmt line stays one line.
+    @Test func structuredLinesEscapeEverything() throws {
+        let hostile = "a\"b\\c\nd\r\te\u{01}f \u{2028}=g 林"
+        let pairs: [(String, Logger.Metadata.Value)] = [
+            ("msg", .string(hostile)), ("list", .array([.string("x y"), .stringConvertible(3)])),
+            ("bad key\n", .dictionary(["k": .string(hostile)])),
+        ]
+        let json = StructuredLogHandler.render(pairs, as: .json)
+        #expect(!json.contains("\n") && !json.contains("\r") && !json.contains("\u{2028}"))
+        let parsed = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(parsed["msg"] as? String == hostile)
+        let logfmt = StructuredLogHandler.render(pairs, as: .logfmt)
+        #expect(!logfmt.contains("\n") && !logfmt.contains("\r"))
+        #expect(logfmt.hasPrefix(#"msg="a\"b\\c\nd\r\te\u0001f \u2028=g 林""#))
+        #expect(logfmt.contains("bad_key_="))
+        #expect(StructuredLogHandler.logfmtValue("plain") == "plain")
+    }
+}
