@@ -269,7 +269,7 @@ enum Migrations {
                 "ALTER TABLE app_sign_ins ADD COLUMN method TEXT NOT NULL DEFAULT 'password'",
             ]),
         Migration(
-            version: 17, name: "signing keys, secret fingerprints and job leases shared by every node",
+            version: 17, name: "signing keys, secret fingerprints, job leases and rate counts shared by every node",
             statements: [
                 // The key ring, one row per key; the private key sealed under signing-key-secret (kid as AAD); `seq`
                 // keeps the order keys were added in, which breaks a same-second tie between two new keys.
@@ -283,6 +283,13 @@ enum Migrations {
                 "CREATE TABLE secret_fingerprints (name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, created_at BIGINT NOT NULL)",
                 // Periodic jobs that every node runs but one at a time does the work of (the purge).
                 "CREATE TABLE job_leases (job TEXT PRIMARY KEY, holder TEXT NOT NULL, lease_until BIGINT NOT NULL)",
+                // Each node's count of its busiest rate-limit keys this minute (keyed hashes, never addresses), so
+                // that every node decides on the sum.
+                """
+                CREATE TABLE rate_counts (
+                    minute BIGINT NOT NULL, key TEXT NOT NULL, node TEXT NOT NULL, count INTEGER NOT NULL,
+                    PRIMARY KEY (minute, key, node))
+                """,
             ]),
     ]
 }

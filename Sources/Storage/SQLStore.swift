@@ -12,7 +12,7 @@ import Synchronization
 /// userinfo request) go through short-lived caches. Writes made through this store update or drop the cached
 /// entry at once; changes made elsewhere (another node, an `edu-sso` CLI command) are seen within `cacheTTL`.
 /// On PostgreSQL, where several nodes share the data, grants and revocations are never cached.
-public final class SQLStore: HousekeepingStore {
+public final class SQLStore: HousekeepingStore, RateCountStore {
     let connector: any DatabaseConnector
     let logger: Logger
     let accountCache: ReadCache<Account?>
@@ -79,6 +79,32 @@ public final class SQLStore: HousekeepingStore {
 
     public var connectionUsage: (inUse: Int, capacity: Int) {
         (operations.load(ordering: .relaxed), connector.connectionCapacity)
+    }
+
+    /// Publishes this node's rate-limit counts for `minute` (one row per key and node, replaced on each sync) and
+    /// returns the other nodes' counts per key.
+    public func shareRateCounts(node: String, minute: Int64, counts: [String: Int]) async throws -> [String: Int] {
+        let rows = Array(counts)
+        for start in stride(from: 0, to: rows.count, by: 500) {
+            let chunk = rows[start..<min(rows.count, start + 500)]
+            let values = chunk.map { row -> SQLQueryString in
+                "(\(bind: minute), \(bind: row.key), \(bind: node), \(bind: row.value))"
+            }.joined(separator: ", ")
+            let statement: SQLQueryString = """
+                INSERT INTO rate_counts (minute, key, node, count) VALUES \(values)
+                ON CONFLICT (minute, key, node) DO UPDATE SET count = excluded.count
+                """
+            try await write { db in try await db.raw(statement).run() }
+        }
+        return try await read { db in
+            let rows = try await db.raw(
+                """
+                SELECT key, SUM(count) AS total FROM rate_counts WHERE minute = \(bind: minute) AND node <> \(bind: node)
+                GROUP BY key
+                """
+            ).all()
+            return try Dictionary(rows.map { (try $0.string("key"), Int(try $0.int64("total"))) }, uniquingKeysWith: +)
+        }
     }
 
     /// Takes the lease on a periodic job shared by every node, if no other holder's lease is still running: the
@@ -166,6 +192,7 @@ public final class SQLStore: HousekeepingStore {
             ("refresh_tokens", "DELETE FROM refresh_tokens WHERE expires_at < \(bind: now) RETURNING token_hash"),
             ("revoked_access_tokens", "DELETE FROM revoked_access_tokens WHERE expires_at < \(bind: now) RETURNING jti"),
             ("client_assertions", "DELETE FROM client_assertions WHERE expires_at < \(bind: now) RETURNING jti"),
+            ("rate_counts", "DELETE FROM rate_counts WHERE minute < \(bind: now / 60 - 1) RETURNING minute"),
             (
                 "grants",
                 "DELETE FROM grants WHERE created_at < \(bind: now - policy.grantLifetime) AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id) RETURNING id"

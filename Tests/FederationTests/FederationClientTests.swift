@@ -98,9 +98,10 @@ import Testing
         }
     }
 
-    /// Runs `body` with a county on a loopback port and a client for it.
+    /// Runs `body` with a county on a loopback port and a client for it. The deadline is generous unless a test is
+    /// about it: the suites run in parallel on two cores, and a county answer may wait seconds for a core.
     func withCounty(
-        timeout: TimeAmount = .seconds(2), requireHTTPS: Bool = false, clock: Clock = .system,
+        timeout: TimeAmount = .seconds(15), requireHTTPS: Bool = false, clock: Clock = .system,
         _ body: @Sendable (County, FederationClient, CountyProvider) async throws -> Void
     ) async throws {
         let county = try await County()

@@ -91,3 +91,25 @@ import Testing
         }
     }
 }
+
+/// Rate-limit counts that nodes add up.
+@Suite struct RateCountStoreTests {
+    @Test(arguments: Backend.available) func eachNodeReadsTheOthersCounts(_ backend: Backend) async throws {
+        try await backend.withStore { store in
+            let seenByA = try await store.shareRateCounts(node: "a", minute: 100, counts: ["k": 3])
+            let seenByB = try await store.shareRateCounts(node: "b", minute: 100, counts: ["k": 4, "j": 1])
+            #expect(seenByA.isEmpty)
+            #expect(seenByB == ["k": 3])
+            // A node's later publication replaces its earlier one; other minutes do not count.
+            _ = try await store.shareRateCounts(node: "a", minute: 100, counts: ["k": 10])
+            _ = try await store.shareRateCounts(node: "c", minute: 99, counts: ["k": 50])
+            let later = try await store.shareRateCounts(node: "b", minute: 100, counts: [:])
+            #expect(later == ["k": 10])
+            let many = Dictionary(uniqueKeysWithValues: (0..<1_200).map { ("key\($0)", $0 + 1) })
+            _ = try await store.shareRateCounts(node: "c", minute: 100, counts: many)
+            let summed = try await store.shareRateCounts(node: "b", minute: 100, counts: [:])
+            #expect(summed.count == 1_201)
+            #expect(summed["key1199"] == 1_200)
+        }
+    }
+}

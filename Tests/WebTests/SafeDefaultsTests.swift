@@ -61,6 +61,11 @@ import Testing
         #expect(throws: ConfigError.self) { try AppConfig(values: ["trusted_proxies": "10.0.0.1,not-an-ip"]) }
         let config = try AppConfig(values: ["trusted_proxies": "10.0.0.1, 192.168.0.0/16,fd00::/8"])
         #expect(config.trustedProxies.map(\.description) == ["10.0.0.1", "192.168.0.0/16", "fd00::/8"])
+        // Development mode allows a proxy on the machine itself, and nothing wider.
+        #expect(try AppConfig(values: ["development": "true", "trusted_proxies": "127.0.0.1,::1"]).trustedProxies.count == 2)
+        for wider in ["10.0.0.1", "127.0.0.0/7", "::/0", "0.0.0.0/0"] {
+            #expect(throws: ConfigError.self) { try AppConfig(values: ["development": "true", "trusted_proxies": wider]) }
+        }
     }
 
     @Test func aFailedOutboxWriteIsAnError() async throws {

@@ -15,6 +15,12 @@ public protocol HousekeepingStore: Sendable {
     var connectionUsage: (inUse: Int, capacity: Int) { get }
 }
 
+/// The rate-limit counts that nodes sharing a database add up.
+public protocol RateCountStore: Sendable {
+    /// Publishes this node's counts (shared key → count) for `minute` and returns the other nodes' counts per key.
+    func shareRateCounts(node: String, minute: Int64, counts: [String: Int]) async throws -> [String: Int]
+}
+
 public struct PurgePolicy: Sendable {
     public var now: Int64
     /// Records of sign-ins and attempts are kept this long.

@@ -56,6 +56,8 @@ public struct AppConfig: Sendable {
     /// Failed sign-ins (and other guess-shaped requests) per minute per IP address. Successful sign-ins are not
     /// counted: a class of 40 signing in at 08:00 from one school address must not be refused.
     public var loginRateLimitPerMinute = 60
+    /// How often nodes sharing a PostgreSQL database add up their rate-limit counts, in milliseconds.
+    public var rateLimitSyncMs: Int64 = 1000
     /// Development mode seeds a demo app, a demo student and a generated registry, serves `/demo`, and writes
     /// messages to the outbox. Only for a loopback http issuer; production is the default.
     public var development = false
@@ -117,6 +119,11 @@ public struct AppConfig: Sendable {
     public init() {}
 
     public var resolvedDatabaseURL: String { databaseURL ?? "sqlite:\(dataDir)/edu-sso.sqlite" }
+    /// Several nodes may share this database (PostgreSQL): what each node keeps in memory must be added up.
+    public var sharesDatabase: Bool {
+        let url = resolvedDatabaseURL.lowercased()
+        return url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")
+    }
     public var usesHTTPS: Bool { issuer.lowercased().hasPrefix("https://") }
 
     /// Whether only this machine can reach the server: an http issuer on a loopback host, listening on loopback.
@@ -191,6 +198,7 @@ public struct AppConfig: Sendable {
         connectionIdleTimeoutSeconds = try reader.int64("connection_idle_timeout_seconds", connectionIdleTimeoutSeconds)
         rateLimitPerMinute = try reader.int("rate_limit_per_minute", rateLimitPerMinute)
         loginRateLimitPerMinute = try reader.int("login_rate_limit_per_minute", loginRateLimitPerMinute)
+        rateLimitSyncMs = try reader.int64("rate_limit_sync_ms", rateLimitSyncMs)
         development = try reader.bool("development", development)
         if reader.optionalString("trust_forwarded_for") != nil {
             throw ConfigError(
@@ -256,6 +264,7 @@ public struct AppConfig: Sendable {
         ]
         let intervals: [(String, Int64)] = [
             ("connection_idle_timeout_seconds", connectionIdleTimeoutSeconds), ("key_refresh_seconds", keyRefreshSeconds),
+            ("rate_limit_sync_ms", rateLimitSyncMs),
         ]
         for (name, value) in lifetimes + intervals where value <= 0 {
             throw ConfigError("\(name) must be a positive number of seconds.")
@@ -275,8 +284,10 @@ public struct AppConfig: Sendable {
                 Remove it (production mode is the default) to serve \(issuer) on \(host).
                 """)
         }
-        if development && !trustedProxies.isEmpty {
-            throw ConfigError("development: true runs without a proxy in front; remove trusted_proxies or development.")
+        // A development server may sit behind a proxy on the same machine (scripts/cluster's nginx), never a remote one.
+        if development && trustedProxies.contains(where: { !$0.isLoopbackOnly }) {
+            throw ConfigError(
+                "development: true runs on this machine only; trusted_proxies may name loopback proxies only (127.0.0.1, ::1).")
         }
         if let code = captchaTestCode {
             guard code.count == 3, code.allSatisfy(\.isNumber) else {

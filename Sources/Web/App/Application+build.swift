@@ -137,7 +137,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
         services: [StoreShutdownService(store: store)] + adminListener(config, operations: operations, logger: logger) + [
             MaintenanceService(services: services), KeyRefreshService(services: services),
             MessageDispatchService(dispatcher: services.dispatcher), AppSignInRecorderService(recorder: services.appSignIns),
-        ],
+        ] + (config.sharesDatabase ? [RateCountSyncService(services: services)] : []),
         logger: logger)
     return BuiltApplication(
         application: application, services: services, demo: demo, closeStore: { try await store.shutdown() })
@@ -169,6 +169,8 @@ struct MaintenanceService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 try await runOnce()
+            } catch is CancellationError {
+                return
             } catch {
                 services.logger.error("maintenance failed", metadata: ["error_type": "\(type(of: error))"])
             }
@@ -213,6 +215,33 @@ struct KeyRefreshService: Service {
             } catch {
                 services.logger.error("reading the signing keys failed", metadata: ["error_type": "\(type(of: error))"])
             }
+        }
+    }
+}
+
+/// Adds up the rate-limit counts of the nodes sharing a PostgreSQL database (a single SQLite node has no one to
+/// add up with and runs without it: a service that returned would stop the server).
+struct RateCountSyncService: Service {
+    let services: Services
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            try? await cancelWhenGracefulShutdown {
+                try await Task.sleep(for: .milliseconds(services.config.rateLimitSyncMs))
+            }
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
+            await syncOnce()
+        }
+    }
+
+    func syncOnce() async {
+        let (minute, counts) = services.rateLimiter.countsToPublish(now: services.clock.now())
+        do {
+            let others = try await services.store.shareRateCounts(node: services.nodeID, minute: minute, counts: counts)
+            services.rateLimiter.setOthers(others, minute: minute)
+        } catch {
+            // Each node still holds its own limit; only the sum across nodes is late.
+            services.logger.warning("sharing rate-limit counts failed", metadata: ["error_type": "\(type(of: error))"])
         }
     }
 }

@@ -7,6 +7,6 @@ import OIDC
 /// `buildApplication`, the one place in this module that imports Storage.
 public typealias ServiceStore = AccountEventStore & AccountLookup & AccountStore & AuthorizationCodeStore
     & CaptchaStore & ClientLogoStore & ClientStore & ConsentStore & DefaultPasswordStore & FederationStateStore
-    & GrantStore & HousekeepingStore & InteractionStore & LoginRecordStore & MessageQueueStore & RecoveryStore
+    & GrantStore & HousekeepingStore & InteractionStore & LoginRecordStore & MessageQueueStore & RateCountStore & RecoveryStore
     & RefreshTokenStore & RegistrationStore & RegistryStore & SessionStore & SignInChallengeStore & TicketStore
     & TokenMarkerStore & TwoFactorStore & VerificationCodeStore

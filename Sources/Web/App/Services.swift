@@ -42,7 +42,7 @@ public final class Services: Sendable {
     public let logger: Logger
     let pages: Pages
     let browser: BrowserCookies
-    let rateLimiter = RateLimiter()
+    let rateLimiter: RateLimiter
     /// This process among the nodes sharing the database (job leases name it).
     let nodeID = Secrets.randomToken(bytes: 9)
     /// The admin listener's port once it listens (0 before, or without one).
@@ -59,6 +59,11 @@ public final class Services: Sendable {
     {
         self.config = config
         self.store = store
+        // Every node derives the same key, so that they name a rate-limit key alike when they add up their counts.
+        self.rateLimiter = RateLimiter(
+            shareSecret: HKDF<SHA256>.deriveKey(
+                inputKeyMaterial: SymmetricKey(data: try ServerSecret.load("code-secret", directory: config.keysDir)),
+                info: Data("edu-sso rate-limit keys v1".utf8), outputByteCount: 32))
         self.keys = keys
         self.clock = clock
         self.logger = logger

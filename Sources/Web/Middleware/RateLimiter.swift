@@ -1,9 +1,15 @@
+import Crypto
+import Foundation
 import Synchronization
 
-/// Request counting per key (an endpoint class and a client address) in fixed one-minute windows, in memory per
-/// node: with N nodes behind a balancer the effective limit is at most N times the configured one, which is
-/// acceptable for abuse control; the per-account sign-in throttle is stored in the database and holds across
-/// nodes.
+/// Request counting per key (an endpoint class and a client address) in fixed one-minute windows.
+///
+/// Each node counts in memory, and nodes sharing a PostgreSQL database also agree: every `rate_limit_sync_ms` a
+/// node publishes its count of each *hot* key (one counted at least `hotThreshold` times this minute) and reads
+/// the other nodes' counts, and every decision adds those to its own. An address spreading its requests over N
+/// nodes therefore gets the configured limit, not N times it, give or take what it sends within one sync
+/// interval. Keys leave the node only as keyed hashes (`shareKey`): the table holds no address, username or
+/// anything derived from a national ID.
 ///
 /// Memory is bounded: all counts of a minute live in one table that is dropped whole when the minute turns (no
 /// per-request scan), and a table holds at most `capacity` keys. Once it is full, keys it has not seen this
@@ -14,18 +20,29 @@ final class RateLimiter: Sendable {
     private struct Minute {
         var number: Int64 = .min
         var counts: [String: Int] = [:]
+        /// What this node last published per key.
+        var published: [String: Int] = [:]
+        /// The other nodes' counts this minute, by shared key.
+        var others: [String: Int] = [:]
     }
 
     private let state = Mutex(Minute())
     let capacity: Int
+    /// Keys counted this often in a minute are shared with the other nodes.
+    static let hotThreshold = 5
+    /// At most this many keys are published per sync (the busiest first).
+    static let publishLimit = 5_000
+    private let shareSecret: SymmetricKey
 
-    init(capacity: Int = 100_000) {
+    init(capacity: Int = 100_000, shareSecret: SymmetricKey = SymmetricKey(size: .bits256)) {
         self.capacity = capacity
+        self.shareSecret = shareSecret
     }
 
-    /// Counts a request and tells whether it is within `limit` for the current minute.
+    /// Counts a request and tells whether it is within `limit` for the current minute, on every node together.
     func allow(_ key: String, limit: Int, now: Int64) -> Bool {
-        add(key, now: now) <= limit
+        let (count, others) = add(key, now: now)
+        return count + others <= limit
     }
 
     /// Counts an event (a failure) without deciding anything.
@@ -35,22 +52,54 @@ final class RateLimiter: Sendable {
 
     /// Whether `key` has already used up `limit` this minute; counts nothing. Used where only failures count.
     func isExhausted(_ key: String, limit: Int, now: Int64) -> Bool {
-        state.withLock { minute in
+        let shared = shareKey(key)
+        return state.withLock { minute in
             guard minute.number == now / 60 else { return false }
-            return (minute.counts[key] ?? 0) >= limit
+            return (minute.counts[key] ?? 0) + (minute.others[shared] ?? 0) >= limit
         }
     }
 
-    private func add(_ key: String, now: Int64) -> Int {
-        state.withLock { minute in
+    private func add(_ key: String, now: Int64) -> (count: Int, others: Int) {
+        // The hash is only needed once other nodes have published something this minute.
+        let needsShared = state.withLock { !$0.others.isEmpty }
+        let shared = needsShared ? shareKey(key) : ""
+        return state.withLock { minute in
             if minute.number != now / 60 { minute = Minute(number: now / 60) }
+            let others = needsShared ? minute.others[shared] ?? 0 : 0
             if let count = minute.counts[key] {
                 minute.counts[key] = count + 1
-                return count + 1
+                return (count + 1, others)
             }
-            guard minute.counts.count < capacity else { return 0 }
+            guard minute.counts.count < capacity else { return (0, 0) }
             minute.counts[key] = 1
-            return 1
+            return (1, others)
+        }
+    }
+
+    /// The name a key is shared under: a keyed hash, the same on every node (the key comes from the shared secrets).
+    func shareKey(_ key: String) -> String {
+        let mac = HMAC<SHA256>.authenticationCode(for: Data(key.utf8), using: shareSecret)
+        return Data(mac).prefix(16).base64EncodedString()
+    }
+
+    /// The hot keys whose count changed since they were last published, as (minute, shared key → count).
+    func countsToPublish(now: Int64) -> (minute: Int64, counts: [String: Int]) {
+        let (number, changed) = state.withLock { minute -> (Int64, [(String, Int)]) in
+            guard minute.number == now / 60 else { return (now / 60, []) }
+            let changed = minute.counts.filter { $0.value >= Self.hotThreshold && minute.published[$0.key] != $0.value }
+            let busiest = changed.sorted { $0.value > $1.value }.prefix(Self.publishLimit)
+            for (key, count) in busiest { minute.published[key] = count }
+            return (minute.number, Array(busiest))
+        }
+        return (number, Dictionary(changed.map { (shareKey($0.0), $0.1) }, uniquingKeysWith: max))
+    }
+
+    /// Installs the other nodes' counts for `minute` (ignored once the minute has turned).
+    func setOthers(_ others: [String: Int], minute number: Int64) {
+        state.withLock { minute in
+            if minute.number == .min || minute.number < number { minute = Minute(number: number) }
+            guard minute.number == number else { return }
+            minute.others = others
         }
     }
 }

@@ -77,6 +77,11 @@ public struct IPRange: Sendable, Equatable, CustomStringConvertible {
 
     static let loopback = [IPRange("127.0.0.0/8")!, IPRange("::1")!]
 
+    /// Whether every address of the range is a loopback address (a proxy on this machine).
+    public var isLoopbackOnly: Bool {
+        network.count == 4 ? network[0] == 127 && prefixLength >= 8 : network == Self.loopback[1].network && prefixLength == 128
+    }
+
     /// Whether a host name or address can only be reached from this machine.
     public static func isLoopback(host: String) -> Bool {
         let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
