@@ -46,10 +46,12 @@ need_postgres() {
   fi
 }
 
+# start_test_postgres [DIR [PORT]]: in DIR (default: a new temporary folder) on PORT (default: a random one).
 start_test_postgres() {
   need_postgres
-  PG_DIR=$(mktemp -d /tmp/edu-sso-pg.XXXXXX)
-  local port=$((40000 + RANDOM % 20000))
+  PG_DIR=${1:-$(mktemp -d /tmp/edu-sso-pg.XXXXXX)}
+  mkdir -p "$PG_DIR"
+  local port=${2:-$((40000 + RANDOM % 20000))}
   local as=()
   # initdb and postgres refuse to run as root: run them as the postgres user the package created.
   if [ "$(id -u)" = 0 ]; then
@@ -77,4 +79,19 @@ stop_test_postgres() {
 create_test_database() {
   "$PG_BIN/psql" -q -X -v ON_ERROR_STOP=1 "$PG_ADMIN_URL" -c "CREATE DATABASE \"$1\"" >/dev/null
   echo "postgres://postgres@127.0.0.1:$PG_PORT/$1?sslmode=disable"
+}
+
+# nginx from Debian's packages, for the several-node topology (scripts/cluster). The package's own service is
+# stopped again: the topology runs its own nginx on loopback.
+need_nginx() {
+  command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] && return 0
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "Installing nginx …" >&2
+    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 \
+      || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+    /usr/sbin/nginx -s stop >/dev/null 2>&1 || true
+  else
+    echo "The several-node topology needs nginx. Install it with: sudo apt-get install nginx" >&2
+    exit 1
+  fi
 }

@@ -153,7 +153,8 @@ public struct TokenService: Sendable {
         }
         // Already rotated (perhaps a moment ago, by a concurrent request with the same token).
         let rotatedAt = try await stores.refreshTokens.refreshToken(hash: hash)?.rotatedAt ?? now
-        guard now - rotatedAt <= policy.refreshGraceSeconds else {
+        // A grace of 0 turns retries off: any second use is reuse.
+        guard policy.refreshGraceSeconds > 0, now - rotatedAt <= policy.refreshGraceSeconds else {
             // Reuse of a rotated token outside the grace window is the mark of a stolen token: revoke the family.
             try await stores.grants.revokeGrant(id: grant.id, at: now)
             throw OAuthError.invalidGrant("The refresh token was already used; the grant has been revoked.")
