@@ -43,18 +43,20 @@ extension SQLStore: SigningKeyRowStore {
 }
 
 extension SQLStore {
-    /// Records `fingerprint` for the secret `name` if no node has yet, and returns the one the cluster holds.
-    public func clusterFingerprint(of name: String, proposing fingerprint: String, now: Int64) async throws -> String {
-        try await write { db in
-            try await db.raw(
-                """
-                INSERT INTO secret_fingerprints (name, fingerprint, created_at) VALUES (\(bind: name), \(bind: fingerprint), \(bind: now))
-                ON CONFLICT (name) DO NOTHING
-                """
-            ).run()
-            guard let row = try await db.raw("SELECT fingerprint FROM secret_fingerprints WHERE name = \(bind: name)").first()
-            else { throw DatabaseError.conflict("secret fingerprint \(name) vanished") }
-            return try row.string("fingerprint")
+    /// Records `proposed` (secret name → fingerprint) for the names no node has recorded yet, in one transaction, and
+    /// returns every fingerprint the cluster holds. An empty proposal only reads.
+    public func clusterFingerprints(proposing proposed: [String: String], now: Int64) async throws -> [String: String] {
+        try await transaction { db in
+            for (name, fingerprint) in proposed.sorted(by: { $0.key < $1.key }) {
+                try await db.raw(
+                    """
+                    INSERT INTO secret_fingerprints (name, fingerprint, created_at) VALUES (\(bind: name), \(bind: fingerprint), \(bind: now))
+                    ON CONFLICT (name) DO NOTHING
+                    """
+                ).run()
+            }
+            let rows = try await db.raw("SELECT name, fingerprint FROM secret_fingerprints").all()
+            return try Dictionary(rows.map { (try $0.string("name"), try $0.string("fingerprint")) }, uniquingKeysWith: { first, _ in first })
         }
     }
 }

@@ -81,6 +81,8 @@ public final class SQLStore: HousekeepingStore, RateCountStore {
         (operations.load(ordering: .relaxed), connector.connectionCapacity)
     }
 
+    static let rateCountReadLimit = 20_000
+
     /// Publishes this node's rate-limit counts for `minute` (one row per key and node, replaced on each sync) and
     /// returns the other nodes' counts per key.
     public func shareRateCounts(node: String, minute: Int64, counts: [String: Int]) async throws -> [String: Int] {
@@ -96,11 +98,17 @@ public final class SQLStore: HousekeepingStore, RateCountStore {
                 """
             try await write { db in try await db.raw(statement).run() }
         }
+        // This node's rows of past minutes go at once (the purge would leave them for up to its interval).
+        try await write { db in
+            try await db.raw("DELETE FROM rate_counts WHERE node = \(bind: node) AND minute < \(bind: minute)").run()
+        }
         return try await read { db in
+            // The busiest keys only: what a node can hold of the others' counts stays bounded however many keys
+            // an attack spreads over the nodes.
             let rows = try await db.raw(
                 """
                 SELECT key, SUM(count) AS total FROM rate_counts WHERE minute = \(bind: minute) AND node <> \(bind: node)
-                GROUP BY key
+                GROUP BY key ORDER BY total DESC LIMIT \(bind: Self.rateCountReadLimit)
                 """
             ).all()
             return try Dictionary(rows.map { (try $0.string("key"), Int(try $0.int64("total"))) }, uniquingKeysWith: +)

@@ -34,7 +34,9 @@ struct DefaultPasswordCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withStore(options) { config, store in
-            let key = try ServerSecret.load("code-secret", directory: config.keysDir)
+            // The servers' own code-secret: passwords hashed under another would never verify.
+            try await checkSecretsAgainstCluster(config, store: store, now: Clock.system.now(), user: .command)
+            let key = try ServerSecret.existing("code-secret", directory: config.keysDir)
             let pairs = try await store.accountsForDefaultPasswords(schoolCode: school, classNo: classNo, nationalID: student)
             guard !pairs.isEmpty else {
                 throw ValidationError("No student of school \(school) with an education cloud account matches.")

@@ -9,7 +9,7 @@ private func withKeys<T>(_ options: ConfigOptions, _ body: (KeyManager) async th
     try await withStore(options) { config, store in
         var logger = Logger(label: "edu-sso")
         logger.logLevel = .warning
-        return try await body(try await openKeyRing(config, store: store, logger: logger))
+        return try await body(try await openKeyRing(config, store: store, logger: logger, user: .command))
     }
 }
 

@@ -79,4 +79,41 @@ import Testing
         #expect(await keys.verify(try await keys.sign(claims, alg: .rs256)) != nil)
         #expect(await keys.verify(try await keys.sign(claims, alg: .es256)) != nil, "other algorithms are untouched")
     }
+
+    /// A ring store whose next read hands back the ring as it was when the read began, but only when the test lets
+    /// it finish: a slow read racing a rotation.
+    final class SlowReadKeys: KeyStore, Sendable {
+        let ring = Mutex<[SigningKey]>([])
+        let pauseNextRead = Mutex(false)
+        let paused = Mutex<CheckedContinuation<Void, Never>?>(nil)
+
+        func loadKeys() async throws -> [SigningKey] {
+            let seen = ring.withLock { $0 }
+            if pauseNextRead.withLock({ let pause = $0; $0 = false; return pause }) {
+                await withCheckedContinuation { continuation in paused.withLock { $0 = continuation } }
+            }
+            return seen
+        }
+
+        func update(_ change: @escaping @Sendable ([SigningKey]) throws -> [SigningKey]) async throws -> KeyRingChange {
+            try ring.withLock { ring in
+                let before = ring
+                ring = try change(ring)
+                return KeyRingChange(before: before, after: ring)
+            }
+        }
+    }
+
+    @Test func aSlowReadCannotBringBackAWithdrawnKey() async throws {
+        let store = SlowReadKeys()
+        let keys = try await KeyManager.open(store: store, retirementOverlap: 3600)
+        let compromised = try #require(keys.snapshot.signingKey(.rs256, at: Clock.system.now())).kid
+        store.pauseNextRead.withLock { $0 = true }
+        let refresh = Task { try await keys.refresh() }
+        while store.paused.withLock({ $0 == nil }) { await Task.yield() }
+        try await keys.rotate([.rs256], retireOldNow: true)
+        store.paused.withLock { $0?.resume() }
+        try await refresh.value
+        #expect(!keys.snapshot.keys.contains { $0.kid == compromised }, "the refresh that read the old ring put it back")
+    }
 }

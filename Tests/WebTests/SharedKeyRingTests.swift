@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import Storage
 import OIDC
 import Testing
 
@@ -17,6 +19,9 @@ import Testing
             let published = first.services.keys.snapshot.keys.map(\.kid)
             try await first.shutdown()
             #expect(published == folderKeys.map(\.kid))
+            // The private keys no longer lie in the folder in the clear.
+            let left = try FileManager.default.contentsOfDirectory(atPath: config.keysDir)
+            #expect(!left.contains { $0.hasSuffix(".pem") || $0 == "keyring.json" }, "\(left)")
 
             let copy = FileManager.default.temporaryDirectory.appendingPathComponent("edu-sso-keys-copy-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: copy) }
@@ -31,6 +36,33 @@ import Testing
             let seen = node.services.keys.snapshot.keys.map(\.kid)
             try await node.shutdown()
             #expect(seen == published)
+        }
+    }
+
+    /// `edu-sso` commands never create secrets: before any server ran on a database, or with a keys folder that
+    /// lacks one, they refuse (rather than inventing secrets that the servers would then not match).
+    @Test func commandsUseOnlyTheServersSecrets() async throws {
+        try await TestServer.withConfiguration { config in
+            let logger = Logger(label: "test")
+            let store = try openDatabase(config, logger: logger)
+            try await store.migrate()
+            do {
+                await #expect(throws: ConfigError.self) {
+                    try await checkSecretsAgainstCluster(config, store: store, now: 1, user: .command)
+                }
+                #expect(!FileManager.default.fileExists(atPath: config.keysDir + "/cookie-secret"), "a command made a secret")
+                try await buildApplication(config).shutdown()
+                try await checkSecretsAgainstCluster(config, store: store, now: 1, user: .command)
+                _ = try await openKeyRing(config, store: store, logger: logger, user: .command)
+                try FileManager.default.removeItem(atPath: config.keysDir + "/totp-secret")
+                await #expect(throws: ConfigError.self) {
+                    try await checkSecretsAgainstCluster(config, store: store, now: 1, user: .command)
+                }
+            } catch {
+                try? await store.shutdown()
+                throw error
+            }
+            try await store.shutdown()
         }
     }
 

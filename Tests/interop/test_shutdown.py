@@ -59,14 +59,18 @@ def test_sigterm_drains_flushes_and_exits_zero():
                            + f"Content-Length: {len(body)}\r\n\r\n".encode() + body[:10])
         time.sleep(0.3)
         node.send_signal(signal.SIGTERM)
-        time.sleep(0.5)
-        assert node.poll() is None, "the node quit with a request in flight"
-        try:
-            socket.create_connection(("127.0.0.1", PORT), timeout=2).close()
-            refused = False
-        except OSError:
-            refused = True
+        # Draining: new connections are refused (soon after the signal), while the node waits for the request.
+        deadline = time.time() + 10
+        refused = False
+        while time.time() < deadline and not refused:
+            assert node.poll() is None, "the node quit with a request in flight"
+            try:
+                socket.create_connection(("127.0.0.1", PORT), timeout=1).close()
+                time.sleep(0.1)
+            except OSError:
+                refused = True
         assert refused, "a draining node must not accept new connections"
+        assert node.poll() is None, "the node quit with a request in flight"
         connection.sendall(body[10:])
         answer = b""
         while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):

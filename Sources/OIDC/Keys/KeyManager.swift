@@ -53,7 +53,9 @@ public final class KeyManager: Sendable {
     public let preactivation: Int64
     /// How long a replaced key stays published after its successor took over: it must outlive every token it signed.
     public let retirementOverlap: Int64
-    private let current: Mutex<KeySnapshot>
+    /// The snapshot in use and the number of the read it came from (see `load`).
+    private let current: Mutex<(read: Int, snapshot: KeySnapshot)>
+    private let reads = Atomic<Int>(0)
     private let tickets = Atomic<Int>(0)
     /// When the ring was last re-read because a token named an unknown key (at most every few seconds).
     private let lastUnknownKeyReload = Atomic<Int64>(0)
@@ -63,7 +65,7 @@ public final class KeyManager: Sendable {
         self.clock = clock
         self.preactivation = preactivation
         self.retirementOverlap = retirementOverlap
-        self.current = Mutex(snapshot)
+        self.current = Mutex((0, snapshot))
     }
 
     /// Loads the ring, generating an RS256 and an ES256 key (active at once) when an algorithm has none.
@@ -84,10 +86,22 @@ public final class KeyManager: Sendable {
             snapshot: try await .build(from: keys))
     }
 
-    public var snapshot: KeySnapshot { current.withLock { $0 } }
+    /// The ring as the store holds it, changing nothing (no key is created, no retired key dropped): for
+    /// `edu-sso keys`, which may rotate but must not otherwise touch the servers' ring.
+    public static func inspect(
+        store: any KeyStore, clock: Clock = .system, preactivation: Int64, retirementOverlap: Int64
+    ) async throws -> KeyManager {
+        let now = clock.now()
+        let keys = try await store.loadKeys().filter { $0.isPublished(at: now) }
+        return KeyManager(
+            store: store, clock: clock, preactivation: preactivation, retirementOverlap: retirementOverlap,
+            snapshot: try await .build(from: keys))
+    }
+
+    public var snapshot: KeySnapshot { current.withLock { $0.snapshot } }
 
     /// The serialised JWKS, without copying the rest of the snapshot.
-    public var jwksJSON: Data { current.withLock { $0.jwksJSON } }
+    public var jwksJSON: Data { current.withLock { $0.snapshot.jwksJSON } }
 
     /// Adds a new key per algorithm (or only `algorithms`). It is published now and signs after the
     /// pre-activation period, or at once when `immediately`; the keys it replaces stay published until
@@ -110,7 +124,9 @@ public final class KeyManager: Sendable {
         let now = clock.now()
         let activation = immediately ? now : now + preactivation
         let retirementOverlap = self.retirementOverlap
-        let change = try await store.update { ring in
+        var added: [SigningKey] = []
+        try await load(writes: true) {
+            let change = try await store.update { ring in
             var keys = ring.filter { $0.isPublished(at: now) }
             for alg in algorithms {
                 if let interval, let newest = keys.filter({ $0.alg == alg }).map(\.createdAt).max(), now - newest < interval {
@@ -126,9 +142,11 @@ public final class KeyManager: Sendable {
                 keys.append(try SigningKey.generate(alg, now: now, activatesAt: activation))
             }
             return keys
+            }
+            added = change.added
+            return change.after
         }
-        try await install(change.after)
-        return change.added
+        return added
     }
 
     /// Rotates every algorithm whose newest key is older than `interval`, drops fully retired keys, and picks up
@@ -138,11 +156,10 @@ public final class KeyManager: Sendable {
             try await rotate(SigningKey.Algorithm.allCases, immediately: false, ifNewestOlderThan: interval)
         }
         let now = clock.now()
-        let ring = try await store.loadKeys()
-        if ring.contains(where: { !$0.isPublished(at: now) }) {
-            try await install(try await store.update { ring in ring.filter { $0.isPublished(at: now) } }.after)
-        } else {
-            try await refresh()
+        try await load(writes: true) {
+            let ring = try await store.loadKeys()
+            guard ring.contains(where: { !$0.isPublished(at: now) }) else { return ring }
+            return try await store.update { ring in ring.filter { $0.isPublished(at: now) } }.after
         }
     }
 
@@ -150,13 +167,33 @@ public final class KeyManager: Sendable {
     /// enough to run every few seconds, so that every node signs with a key rotated on any of them.
     public func refresh() async throws {
         let now = clock.now()
-        let ring = try await store.loadKeys().filter { $0.isPublished(at: now) }
-        if !ring.isEmpty, ring != snapshot.keys { try await install(ring) }
+        try await load { try await store.loadKeys().filter { $0.isPublished(at: now) } }
     }
 
-    private func install(_ keys: [SigningKey]) async throws {
+    /// Reads (or changes) the ring through `operation` and installs the ring it returns, unless a read that began
+    /// later has been installed meanwhile: reads run concurrently (the refresh loop, an unknown kid, a rotation),
+    /// and a slow one that saw the ring before a key was withdrawn must not put that key back. A read is numbered
+    /// when it starts; a write (`writes`) when it has committed, since what it returns is the ring as of then.
+    /// True when the installed ring changed.
+    @discardableResult
+    private func load(writes: Bool = false, _ operation: () async throws -> [SigningKey]) async throws -> Bool {
+        var read = writes ? 0 : reads.wrappingAdd(1, ordering: .relaxed).newValue
+        let now = clock.now()
+        let keys = try await operation().filter { $0.isPublished(at: now) }
+        if writes { read = reads.wrappingAdd(1, ordering: .relaxed).newValue }
+        guard !keys.isEmpty else { return false }
+        let unchanged = current.withLock { state in
+            guard state.snapshot.keys == keys else { return false }
+            state.read = max(state.read, read)
+            return true
+        }
+        guard !unchanged else { return false }
         let next = try await KeySnapshot.build(from: keys)
-        current.withLock { $0 = next }
+        return current.withLock { state in
+            guard read > state.read else { return false }
+            state = (read, next)
+            return true
+        }
     }
 
     /// Signs `claims` with the active key of `alg`.
@@ -187,10 +224,9 @@ public final class KeyManager: Sendable {
     private func reloadForUnknownKey() async -> Bool {
         let now = clock.now()
         let last = lastUnknownKeyReload.load(ordering: .relaxed)
-        guard now - last >= 5, lastUnknownKeyReload.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged,
-            let ring = try? await store.loadKeys().filter({ $0.isPublished(at: now) }), !ring.isEmpty, ring != snapshot.keys
+        guard now - last >= 5, lastUnknownKeyReload.compareExchange(expected: last, desired: now, ordering: .relaxed).exchanged
         else { return false }
-        return (try? await install(ring)) != nil
+        return (try? await load { try await store.loadKeys() }) == true
     }
 
     /// The `kid` of a compact JWS header, without verifying anything.

@@ -73,6 +73,16 @@ public struct FileKeyStore: KeyStore {
         }
     }
 
+    /// Deletes the ring (its index and every key file), for a ring that moved elsewhere.
+    public func removeRing() throws {
+        try withFolderLock {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+            where name.hasSuffix(".pem") || name == "keyring.json" {
+                try FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+            }
+        }
+    }
+
     /// Holds an exclusive `flock` on `keys/.lock` while `body` runs: nodes that share the folder (on one host or
     /// over a file system that supports flock) change the ring one at a time.
     private func withFolderLock<T>(_ body: () throws -> T) throws -> T {

@@ -8,7 +8,7 @@ public struct SealedSigningKey: Sendable, Equatable {
     public var createdAt: Int64
     public var activatesAt: Int64?
     public var retiresAt: Int64?
-    /// Base64 of the AES-GCM combined box of the PEM, authenticated with the kid.
+    /// Base64 of the AES-GCM combined box of the PEM, authenticated with the kid, algorithm and creation time.
     public var sealedPrivateKey: String
 
     public init(
@@ -34,8 +34,8 @@ public protocol SigningKeyRowStore: Sendable {
 }
 
 /// The key ring in the database, shared by every node. Private keys are sealed with AES-GCM under a key derived
-/// from the `signing-key-secret` file, with the kid as associated data, so a database dump or backup alone
-/// reveals no signing key, and a sealed key cannot be moved to another kid's row.
+/// from the `signing-key-secret` file, with the kid, algorithm and creation time as associated data, so a database
+/// dump or backup alone reveals no signing key, and a sealed key cannot be moved to another row or relabelled.
 public struct SealedKeyStore: KeyStore {
     let rows: any SigningKeyRowStore
     let sealingKey: SymmetricKey
@@ -65,8 +65,16 @@ public struct SealedKeyStore: KeyStore {
         return KeyRingChange(before: try result.before.map(open), after: try result.after.map(open))
     }
 
+    /// What a sealed key is bound to: its kid, algorithm and creation time cannot be changed in the row unnoticed.
+    /// (Activation and retirement are meant to change; a key's kid is its public key's thumbprint.)
+    static func boundData(kid: String, alg: SigningKey.Algorithm, createdAt: Int64) -> Data {
+        Data("\(kid)|\(alg.rawValue)|\(createdAt)".utf8)
+    }
+
     func seal(_ key: SigningKey) throws -> SealedSigningKey {
-        let box = try AES.GCM.seal(Data(key.privateKeyPEM.utf8), using: sealingKey, authenticating: Data(key.kid.utf8))
+        let box = try AES.GCM.seal(
+            Data(key.privateKeyPEM.utf8), using: sealingKey,
+            authenticating: Self.boundData(kid: key.kid, alg: key.alg, createdAt: key.createdAt))
         guard let combined = box.combined else { throw KeyRingError.sealing }
         return SealedSigningKey(
             kid: key.kid, alg: key.alg, createdAt: key.createdAt, activatesAt: key.activatesAt, retiresAt: key.retiresAt,
@@ -75,7 +83,9 @@ public struct SealedKeyStore: KeyStore {
 
     func open(_ row: SealedSigningKey) throws -> SigningKey {
         guard let combined = Data(base64Encoded: row.sealedPrivateKey),
-            let pem = try? AES.GCM.open(AES.GCM.SealedBox(combined: combined), using: sealingKey, authenticating: Data(row.kid.utf8))
+            let pem = try? AES.GCM.open(
+                AES.GCM.SealedBox(combined: combined), using: sealingKey,
+                authenticating: Self.boundData(kid: row.kid, alg: row.alg, createdAt: row.createdAt))
         else { throw KeyRingError.unreadable(kid: row.kid) }
         return SigningKey(
             kid: row.kid, alg: row.alg, createdAt: row.createdAt, activatesAt: row.activatesAt, retiresAt: row.retiresAt,

@@ -269,6 +269,7 @@ public struct AppConfig: Sendable {
         for (name, value) in lifetimes + intervals where value <= 0 {
             throw ConfigError("\(name) must be a positive number of seconds.")
         }
+        if refreshGraceSeconds < 0 { throw ConfigError("refresh_grace_seconds must be 0 (no retries) or more.") }
         if keyRetirementHours * 3600 <= max(accessTokenTTL, idTokenTTL) {
             throw ConfigError("key_retirement_hours must outlast access and ID tokens.")
         }

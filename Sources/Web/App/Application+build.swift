@@ -57,33 +57,71 @@ public func openDatabase(_ config: AppConfig, logger: Logger) throws -> SQLStore
         url: config.resolvedDatabaseURL, settings: settings, logger: logger, cacheTTL: .milliseconds(config.readCacheMs))
 }
 
-/// Checks this node's secrets against the cluster's and opens the signing-key ring in the database, importing
-/// the ring of `keys/` on the first start after an upgrade from a version that kept it there. Shared by the
-/// server and `edu-sso keys`.
-public func openKeyRing(_ config: AppConfig, store: SQLStore, clock: OIDC.Clock = .system, logger: Logger) async throws
-    -> KeyManager
-{
+/// Who opens the key ring: the server, which may create the first secrets and keys, or an `edu-sso` command, which
+/// only uses what the servers made.
+public enum KeyRingUser: Sendable {
+    case server, command
+}
+
+/// Checks this node's secrets against the cluster's and opens the signing-key ring in the database. A server
+/// records the fingerprints of its secrets if it is the first, and imports the ring of `keys/` on the first start
+/// after an upgrade from a version that kept it there (then removes the files: the database holds the keys now).
+/// A command creates nothing: it refuses to run with secrets the servers do not share, or before any server ran.
+public func openKeyRing(
+    _ config: AppConfig, store: SQLStore, clock: OIDC.Clock = .system, logger: Logger, user: KeyRingUser = .server
+) async throws -> KeyManager {
+    try await checkSecretsAgainstCluster(config, store: store, now: clock.now(), user: user)
+    let secret = try ServerSecret.existing("signing-key-secret", directory: config.keysDir)
+    let ring = SealedKeyStore(rows: store, secret: secret)
+    let preactivation = config.keyPreactivationHours * 3600
+    let retirement = config.keyRetirementHours * 3600
+    guard user == .server else {
+        return try await KeyManager.inspect(store: ring, clock: clock, preactivation: preactivation, retirementOverlap: retirement)
+    }
+    try await importFolderRing(config, into: ring, logger: logger)
+    return try await KeyManager.open(store: ring, clock: clock, preactivation: preactivation, retirementOverlap: retirement)
+}
+
+/// Every node needs the same secrets: a node whose files differ would fail the cookies, refresh tokens and
+/// sealed keys the others made. The fingerprints are written together, by the first server, in one transaction.
+public func checkSecretsAgainstCluster(_ config: AppConfig, store: SQLStore, now: Int64, user: KeyRingUser) async throws {
+    var mine: [String: String] = [:]
     for name in ServerSecret.names {
-        let mine = ServerSecret.fingerprint(of: try ServerSecret.load(name, directory: config.keysDir))
-        let cluster = try await store.clusterFingerprint(of: name, proposing: mine, now: clock.now())
-        guard mine == cluster else {
+        let secret = try user == .server
+            ? ServerSecret.load(name, directory: config.keysDir) : ServerSecret.existing(name, directory: config.keysDir)
+        mine[name] = ServerSecret.fingerprint(of: secret)
+    }
+    let cluster = try await store.clusterFingerprints(proposing: user == .server ? mine : [:], now: now)
+    for name in ServerSecret.names {
+        guard let recorded = cluster[name] else {
+            throw ConfigError("No server has started on this database yet: start one first (it creates the secrets and keys).")
+        }
+        guard recorded == mine[name] else {
             throw ConfigError(
                 "\(config.keysDir)/\(name) differs from the one the other nodes of this database use. Every node needs the same keys/ secrets: copy them from a running node (or restore them from the backup), then start again.")
         }
     }
-    let ring = SealedKeyStore(rows: store, secret: try ServerSecret.load("signing-key-secret", directory: config.keysDir))
-    let folderKeys = try await FileKeyStore(directory: URL(fileURLWithPath: config.keysDir)).loadKeys()
-    if !folderKeys.isEmpty {
-        let change = try await ring.update { current in current.isEmpty ? folderKeys : current }
-        if !change.added.isEmpty {
-            logger.notice(
-                "imported the signing keys of the keys folder into the database",
-                metadata: ["keys": "\(change.added.count)", "folder": "\(config.keysDir)"])
-        }
+}
+
+/// Moves a ring kept in `keys/` (before the database held it) into an empty database, then removes the files, so
+/// that no private key stays on disk in the clear and a later empty database cannot bring back a withdrawn key.
+private func importFolderRing(_ config: AppConfig, into ring: SealedKeyStore, logger: Logger) async throws {
+    let folder = FileKeyStore(directory: URL(fileURLWithPath: config.keysDir))
+    let folderKeys = try await folder.loadKeys()
+    guard !folderKeys.isEmpty else { return }
+    let change = try await ring.update { current in current.isEmpty ? folderKeys : current }
+    let kept = Set(change.after.map(\.kid))
+    if !change.added.isEmpty {
+        logger.notice(
+            "imported the signing keys of the keys folder into the database",
+            metadata: ["keys": "\(change.added.count)", "folder": "\(config.keysDir)"])
+    } else {
+        logger.warning(
+            "the keys folder holds a signing-key ring, but the database has its own; the folder's is removed",
+            metadata: ["folder": "\(config.keysDir)"])
     }
-    return try await KeyManager.open(
-        store: ring, clock: clock, preactivation: config.keyPreactivationHours * 3600,
-        retirementOverlap: config.keyRetirementHours * 3600)
+    guard change.added.isEmpty || folderKeys.allSatisfy({ kept.contains($0.kid) }) else { return }
+    try folder.removeRing()
 }
 
 private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSenders, clock: OIDC.Clock, logger: Logger)
@@ -235,9 +273,10 @@ struct RateCountSyncService: Service {
     }
 
     func syncOnce() async {
-        let (minute, counts) = services.rateLimiter.countsToPublish(now: services.clock.now())
+        let (minute, counts, local) = services.rateLimiter.countsToPublish(now: services.clock.now())
         do {
             let others = try await services.store.shareRateCounts(node: services.nodeID, minute: minute, counts: counts)
+            services.rateLimiter.published(local, minute: minute)
             services.rateLimiter.setOthers(others, minute: minute)
         } catch {
             // Each node still holds its own limit; only the sum across nodes is late.

@@ -19,6 +19,7 @@ public enum ServerSecret {
         "signing-key-secret",
     ]
 
+    /// The secret `name`, created on first use: for the server, which is where a deployment's secrets begin.
     public static func load(_ name: String, directory: String) throws -> Data {
         let url = URL(fileURLWithPath: directory).appendingPathComponent(name)
         if let existing = try? Data(contentsOf: url), existing.count >= 32 { return existing }
@@ -33,6 +34,17 @@ public enum ServerSecret {
         _ = link(draft.path, url.path)
         guard let secret = try? Data(contentsOf: url), secret.count >= 32 else {
             throw ConfigError("\(url.path) exists but holds no usable secret; remove it to generate a new one.")
+        }
+        return secret
+    }
+
+    /// The secret `name` as it is, never created: for the `edu-sso` commands, which must not invent secrets that
+    /// the servers do not have.
+    public static func existing(_ name: String, directory: String) throws -> Data {
+        let url = URL(fileURLWithPath: directory).appendingPathComponent(name)
+        guard let secret = try? Data(contentsOf: url), secret.count >= 32 else {
+            throw ConfigError(
+                "\(url.path) is missing: run this command with the keys/ folder of a node (keys_dir), after the first server has started.")
         }
         return secret
     }

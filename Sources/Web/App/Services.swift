@@ -59,11 +59,12 @@ public final class Services: Sendable {
     {
         self.config = config
         self.store = store
+        let codeKey = try ServerSecret.load("code-secret", directory: config.keysDir)
         // Every node derives the same key, so that they name a rate-limit key alike when they add up their counts.
         self.rateLimiter = RateLimiter(
             shareSecret: HKDF<SHA256>.deriveKey(
-                inputKeyMaterial: SymmetricKey(data: try ServerSecret.load("code-secret", directory: config.keysDir)),
-                info: Data("edu-sso rate-limit keys v1".utf8), outputByteCount: 32))
+                inputKeyMaterial: SymmetricKey(data: codeKey), info: Data("edu-sso rate-limit keys v1".utf8),
+                outputByteCount: 32))
         self.keys = keys
         self.clock = clock
         self.logger = logger
@@ -104,7 +105,6 @@ public final class Services: Sendable {
             senders: senders, policy: Messaging.dispatcherPolicy(config), logger: logger)
         self.dispatcher = dispatcher
         self.notifier = dispatcher
-        let codeKey = try ServerSecret.load("code-secret", directory: config.keysDir)
         self.verificationCodes = VerificationCodes(store: store, clock: clock, key: codeKey)
         self.twoFactor = TwoFactor(
             store: store, records: loginRecords, clock: clock,

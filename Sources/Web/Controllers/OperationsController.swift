@@ -3,34 +3,56 @@ import Hummingbird
 import Identity
 import Notify
 import OIDC
+import Synchronization
 
 /// What load balancers and monitoring ask: `/healthz` (the process answers), `/readyz` (it can serve: the
 /// database answers, its schema is current, signing keys are loaded) and, on the admin listener only,
 /// `/metrics` in Prometheus text.
-struct OperationsController: Sendable {
+final class OperationsController: Sendable {
     let services: Services
+    /// The last readiness answer, reused for a second: `/readyz` is not rate-limited (a balancer must never be
+    /// throttled into taking a node out), so a flood of probes must not become a flood of database queries.
+    private let lastReadiness = Mutex<(at: ContinuousClock.Instant, report: ReadinessReport)?>(nil)
+
+    init(services: Services) {
+        self.services = services
+    }
 
     /// The probes, on the public listener too: a load balancer may only reach that one.
     func addProbes(to router: Router<AppContext>) {
         router.get("/healthz") { _, _ in Responses.json(["status": "ok"], noStore: true) }
-        router.get("/readyz") { _, _ in await readiness() }
+        router.get("/readyz") { _, _ in await self.readiness() }
     }
 
     /// The admin listener's routes: the probes and the metrics.
     func adminRouter() -> Router<AppContext> {
         let router = Router(context: AppContext.self)
         addProbes(to: router)
-        router.get("/metrics") { _, _ in await metrics() }
+        router.get("/metrics") { _, _ in await self.metrics() }
         return router
     }
 
     /// 200 with every check "ok", or 503 naming the ones that failed (no detail beyond that: the probe is public).
     func readiness() async -> Response {
+        let now = ContinuousClock.now
+        let report: ReadinessReport
+        if let last = lastReadiness.withLock({ $0 }), now - last.at < .seconds(1) {
+            report = last.report
+        } else {
+            report = await checkReadiness()
+            lastReadiness.withLock { $0 = (now, report) }
+        }
+        return Responses.json(report, status: report.status == "ready" ? .ok : .serviceUnavailable, noStore: true)
+    }
+
+    private func checkReadiness() async -> ReadinessReport {
         var checks: [String: String] = [:]
         do {
             let version = try await services.store.schemaVersion()
             checks["database"] = "ok"
-            checks["migrations"] = version == services.store.latestSchemaVersion ? "ok" : "behind"
+            // A schema ahead of this build is a rolling upgrade in progress (migrations only add): still ready.
+            checks["migrations"] =
+                version == services.store.latestSchemaVersion ? "ok" : version > services.store.latestSchemaVersion ? "ahead" : "behind"
         } catch {
             checks["database"] = "unreachable"
             checks["migrations"] = "unknown"
@@ -38,17 +60,18 @@ struct OperationsController: Sendable {
         let now = services.clock.now()
         let snapshot = services.keys.snapshot
         checks["keys"] = SigningKey.Algorithm.allCases.allSatisfy { snapshot.signingKey($0, at: now) != nil } ? "ok" : "missing"
-        let ready = checks.values.allSatisfy { $0 == "ok" }
-        return Responses.json(
-            ReadinessReport(status: ready ? "ready" : "not_ready", checks: checks),
-            status: ready ? .ok : .serviceUnavailable, noStore: true)
+        let ready = checks.values.allSatisfy { $0 == "ok" || $0 == "ahead" }
+        return ReadinessReport(status: ready ? "ready" : "not_ready", checks: checks)
     }
 
     /// Reads the values that are only known by asking (queue depth, pool usage), then renders every metric.
     func metrics() async -> Response {
         let metrics = services.metrics
         if let counts = try? await services.store.messageCounts() {
-            for (status, count) in counts { metrics.gauge("edu_sso_messages", count, [("status", status.rawValue)]) }
+            // Every status, so that one that emptied reads 0 rather than its last value.
+            for status in QueuedMessage.Status.allCases {
+                metrics.gauge("edu_sso_messages", counts[status] ?? 0, [("status", status.rawValue)])
+            }
         }
         metrics.gauge("edu_sso_app_sign_in_records_waiting", await services.appSignIns.waiting)
         let usage = services.store.connectionUsage
@@ -59,7 +82,7 @@ struct OperationsController: Sendable {
             body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition())))
     }
 
-    struct ReadinessReport: Encodable {
+    struct ReadinessReport: Encodable, Sendable {
         let status: String
         let checks: [String: String]
     }

@@ -61,13 +61,13 @@ struct ErrorPageMiddleware: RouterMiddleware {
 
 /// A per-IP request budget for everything a stranger can call, decided on the route the router matched (so that
 /// `//login` or `/login/` count as `/login`). Only the cacheable public documents, static files and the health
-/// check are exempt; the JSON API has its own failure-based limits as well.
+/// probes are exempt (a load balancer must never be throttled into taking a node out); the JSON API has its own failure-based limits as well.
 struct PageRateLimitMiddleware: RouterMiddleware {
     typealias Context = AppContext
     let services: Services
 
     static func isExempt(_ route: String) -> Bool {
-        route == "/healthz" || route.hasPrefix("/static/") || route.hasPrefix("/.well-known/")
+        route == "/healthz" || route == "/readyz" || route.hasPrefix("/static/") || route.hasPrefix("/.well-known/")
             || route == DiscoveryDocument.Path.jwks || route == "/favicon.ico"
     }
 

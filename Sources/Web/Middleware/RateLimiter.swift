@@ -5,8 +5,8 @@ import Synchronization
 /// Request counting per key (an endpoint class and a client address) in fixed one-minute windows.
 ///
 /// Each node counts in memory, and nodes sharing a PostgreSQL database also agree: every `rate_limit_sync_ms` a
-/// node publishes its count of each *hot* key (one counted at least `hotThreshold` times this minute) and reads
-/// the other nodes' counts, and every decision adds those to its own. An address spreading its requests over N
+/// node publishes its count of each *hot* key (one counted at least `hotThreshold` times this minute, or at all
+/// when its limit is lower than that) and reads the other nodes' counts, and every decision adds those to its own. An address spreading its requests over N
 /// nodes therefore gets the configured limit, not N times it, give or take what it sends within one sync
 /// interval. Keys leave the node only as keyed hashes (`shareKey`): the table holds no address, username or
 /// anything derived from a national ID.
@@ -22,6 +22,8 @@ final class RateLimiter: Sendable {
         var counts: [String: Int] = [:]
         /// What this node last published per key.
         var published: [String: Int] = [:]
+        /// Keys whose limit is below `hotThreshold` (the limit): shared from their first count.
+        var lowLimits: [String: Int] = [:]
         /// The other nodes' counts this minute, by shared key.
         var others: [String: Int] = [:]
     }
@@ -41,13 +43,13 @@ final class RateLimiter: Sendable {
 
     /// Counts a request and tells whether it is within `limit` for the current minute, on every node together.
     func allow(_ key: String, limit: Int, now: Int64) -> Bool {
-        let (count, others) = add(key, now: now)
+        let (count, others) = add(key, limit: limit, now: now)
         return count + others <= limit
     }
 
     /// Counts an event (a failure) without deciding anything.
     func record(_ key: String, now: Int64) {
-        _ = add(key, now: now)
+        _ = add(key, limit: nil, now: now)
     }
 
     /// Whether `key` has already used up `limit` this minute; counts nothing. Used where only failures count.
@@ -55,17 +57,19 @@ final class RateLimiter: Sendable {
         let shared = shareKey(key)
         return state.withLock { minute in
             guard minute.number == now / 60 else { return false }
+            if limit < Self.hotThreshold, minute.counts[key] != nil { minute.lowLimits[key] = limit }
             return (minute.counts[key] ?? 0) + (minute.others[shared] ?? 0) >= limit
         }
     }
 
-    private func add(_ key: String, now: Int64) -> (count: Int, others: Int) {
+    private func add(_ key: String, limit: Int?, now: Int64) -> (count: Int, others: Int) {
         // The hash is only needed once other nodes have published something this minute.
         let needsShared = state.withLock { !$0.others.isEmpty }
         let shared = needsShared ? shareKey(key) : ""
         return state.withLock { minute in
             if minute.number != now / 60 { minute = Minute(number: now / 60) }
             let others = needsShared ? minute.others[shared] ?? 0 : 0
+            if let limit, limit < Self.hotThreshold { minute.lowLimits[key] = limit }
             if let count = minute.counts[key] {
                 minute.counts[key] = count + 1
                 return (count + 1, others)
@@ -82,16 +86,27 @@ final class RateLimiter: Sendable {
         return Data(mac).prefix(16).base64EncodedString()
     }
 
-    /// The hot keys whose count changed since they were last published, as (minute, shared key → count).
-    func countsToPublish(now: Int64) -> (minute: Int64, counts: [String: Int]) {
-        let (number, changed) = state.withLock { minute -> (Int64, [(String, Int)]) in
-            guard minute.number == now / 60 else { return (now / 60, []) }
-            let changed = minute.counts.filter { $0.value >= Self.hotThreshold && minute.published[$0.key] != $0.value }
-            let busiest = changed.sorted { $0.value > $1.value }.prefix(Self.publishLimit)
-            for (key, count) in busiest { minute.published[key] = count }
-            return (minute.number, Array(busiest))
+    /// The hot keys whose count changed since they were last published (the busiest first, at most
+    /// `publishLimit`): `counts` by shared key for the database, `local` to hand to `published` once written.
+    func countsToPublish(now: Int64) -> (minute: Int64, counts: [String: Int], local: [String: Int]) {
+        // Copied under the lock (copy-on-write makes that cheap), filtered and sorted outside it.
+        let (number, counts, published, lowLimits) = state.withLock { ($0.number, $0.counts, $0.published, $0.lowLimits) }
+        guard number == now / 60 else { return (now / 60, [:], [:]) }
+        let changed = counts.filter { key, count in
+            (lowLimits[key] != nil || count >= Self.hotThreshold) && published[key] != count
         }
-        return (number, Dictionary(changed.map { (shareKey($0.0), $0.1) }, uniquingKeysWith: max))
+        let busiest = changed.count > Self.publishLimit
+            ? Dictionary(uniqueKeysWithValues: changed.sorted { $0.value > $1.value }.prefix(Self.publishLimit).map { ($0.key, $0.value) })
+            : changed
+        return (number, Dictionary(busiest.map { (shareKey($0.key), $0.value) }, uniquingKeysWith: max), busiest)
+    }
+
+    /// Notes what the database now holds for this node, so that unchanged keys are not written again.
+    func published(_ local: [String: Int], minute number: Int64) {
+        state.withLock { minute in
+            guard minute.number == number else { return }
+            for (key, count) in local { minute.published[key] = max(minute.published[key] ?? 0, count) }
+        }
     }
 
     /// Installs the other nodes' counts for `minute` (ignored once the minute has turned).

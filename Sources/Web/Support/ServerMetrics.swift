@@ -24,9 +24,11 @@ public final class ServerMetrics: Sendable {
         self.factory = factory
     }
 
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
+
     /// One answered request: counted, and its latency added to the route's histogram.
     func request(route: String, method: String, status: Int, duration: Duration) {
-        let dimensions = [("route", route), ("method", method), ("status", String(status))]
+        let dimensions = [("route", route), ("method", Self.knownMethods.contains(method) ? method : "other"), ("status", String(status))]
         Counter(label: "edu_sso_http_requests_total", dimensions: dimensions, factory: factory).increment()
         Metrics.Timer(label: "edu_sso_http_request_duration_seconds", dimensions: dimensions, factory: factory)
             .record(duration: duration)

@@ -4,6 +4,8 @@ import Synchronization
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// Log lines for machines: one JSON object or one logfmt line per event, on standard error, each in a single
@@ -124,7 +126,7 @@ public struct StructuredLogHandler: LogHandler {
         var offset = 0
         while offset < bytes.count {
             let written = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.write(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                systemWrite(STDERR_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
             }
             if written < 0 {
                 if errno == EINTR { continue }
@@ -135,6 +137,12 @@ public struct StructuredLogHandler: LogHandler {
         bytes.removeAll()
     }
 }
+
+#if canImport(Glibc)
+    private let systemWrite = Glibc.write
+#elseif canImport(Darwin)
+    private let systemWrite = Darwin.write
+#endif
 
 /// The `log_format` setting: swift-log's readable lines, or one of the structured formats.
 public enum LogFormat {
