@@ -1,13 +1,16 @@
 import Foundation
 
-/// A message to a person: an e-mail or a text message. The body never goes to the logs.
+/// A message to a person (an e-mail or a text message) or to an app (a back-channel logout notice). The body
+/// never goes to the logs.
 public struct OutgoingMessage: Sendable, Codable, Equatable {
     public enum Channel: String, Sendable, Codable, CaseIterable {
         case email, sms
+        /// OpenID Connect Back-Channel Logout: `to` is the app's `backchannel_logout_uri`, `body` the logout token.
+        case logout = "backchannel_logout"
     }
 
     public var channel: Channel
-    /// The e-mail address or mobile number.
+    /// The e-mail address, mobile number or logout URI.
     public var to: String
     /// Empty for text messages.
     public var subject: String
@@ -29,11 +32,16 @@ public struct OutgoingMessage: Sendable, Codable, Equatable {
             return "\(parts[0].prefix(2))***@\(parts[1])"
         case .sms:
             return to.count >= 7 ? "\(to.prefix(4))***\(to.suffix(3))" : "***"
+        case .logout:
+            // An app's endpoint is no secret, but its query string might be.
+            let url = URL(string: to)
+            return "\(url?.scheme ?? "?")://\(url?.host ?? "?")\(url?.port.map { ":\($0)" } ?? "")"
         }
     }
 
     /// The message with every run of four or more digits (codes, default passwords' digits) replaced by asterisks.
     public var summary: String {
+        if channel == .logout { return "logout token" }
         let text = (subject.isEmpty ? body : subject + " / " + body).replacingOccurrences(of: "\n", with: " ")
         let masked = text.replacingOccurrences(of: "[0-9]{4,}", with: "******", options: .regularExpression)
         return String(masked.prefix(120))
@@ -59,14 +67,20 @@ public protocol MessageSender: Sendable {
 public struct MessageSenders: Sendable {
     public var email: any MessageSender
     public var sms: any MessageSender
+    public var logout: any MessageSender
 
-    public init(email: any MessageSender, sms: any MessageSender) {
+    public init(email: any MessageSender, sms: any MessageSender, logout: any MessageSender = BackchannelLogoutSender()) {
         self.email = email
         self.sms = sms
+        self.logout = logout
     }
 
     public func sender(for channel: OutgoingMessage.Channel) -> any MessageSender {
-        channel == .email ? email : sms
+        switch channel {
+        case .email: email
+        case .sms: sms
+        case .logout: logout
+        }
     }
 }
 

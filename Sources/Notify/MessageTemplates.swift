@@ -27,8 +27,12 @@ public struct MessageTemplates: Sendable {
     public func render(_ name: Name, channel: OutgoingMessage.Channel, to recipient: String, values: [String: String])
         -> OutgoingMessage?
     {
-        guard let text = library.render(values, withTemplate: "\(name.rawValue).\(channel.rawValue)") else { return nil }
+        guard channel != .logout,  // logout notices are tokens, not texts for people
+            let text = library.render(values, withTemplate: "\(name.rawValue).\(channel.rawValue)")
+        else { return nil }
         switch channel {
+        case .logout:
+            return nil
         case .sms:
             return OutgoingMessage(channel: .sms, to: recipient, subject: "", body: text.trimmingCharacters(in: .whitespacesAndNewlines))
         case .email:

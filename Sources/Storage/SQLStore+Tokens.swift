@@ -35,6 +35,14 @@ extension SQLStore: AuthorizationCodeStore {
 }
 
 extension SQLStore: GrantStore {
+    public func appsSignedIn(sessionID: String) async throws -> [(clientID: String, subject: String)] {
+        try await read { db in
+            try await db.raw("SELECT DISTINCT client_id, subject FROM grants WHERE session_id = \(bind: sessionID)").all().map {
+                (clientID: try $0.string("client_id"), subject: try $0.string("subject"))
+            }
+        }
+    }
+
     static func insertGrant(_ grant: Grant, into db: any SQLDatabase) async throws {
         let data = try jsonText(grant)
         try await db.raw(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OIDC
+import Web
 import Storage
 
 struct ClientCommand: AsyncParsableCommand {
@@ -24,6 +25,12 @@ struct ClientCommand: AsyncParsableCommand {
         var authMethod: String?
         @Option(name: .customLong("jwks-file"), help: "JWKS file with the app's public keys (private_key_jwt).") var jwksFile: String?
         @Option(name: .customLong("id-token-alg"), help: "RS256 or ES256.") var idTokenAlg: String = "RS256"
+        @Option(
+            name: .customLong("backchannel-logout-uri"),
+            help: "Where EduSSO posts a logout token when the student's session ends (OIDC Back-Channel Logout; https, or http on loopback).")
+        var backchannelLogoutURI: String?
+        @Option(name: .customLong("access-token-alg"), help: "RS256 or ES256 (default: the server's access_token_alg).")
+        var accessTokenAlg: String?
         @Flag(name: .customLong("no-pkce"), help: "Let this confidential legacy app skip PKCE.") var noPKCE = false
         @Flag(name: .customLong("skip-consent"), help: "First-party app: no consent page.") var skipConsent = false
         @Option(
@@ -49,11 +56,20 @@ struct ClientCommand: AsyncParsableCommand {
                     throw ValidationError("'\(uri)' is not an absolute URI without fragment or wildcard.")
                 }
             }
+            if let backchannelLogoutURI {
+                // The spec: an absolute http(s) URI without fragment; http is for an app on this machine only.
+                guard let url = URL(string: backchannelLogoutURI), let scheme = url.scheme?.lowercased(), let host = url.host,
+                    url.fragment == nil, scheme == "https" || (scheme == "http" && IPRange.isLoopback(host: host))
+                else { throw ValidationError("--backchannel-logout-uri must be an https URI without fragment (http only on loopback).") }
+            }
             guard Client.Kind(rawValue: type) != nil else { throw ValidationError("--type must be confidential or public.") }
             if let authMethod, Client.AuthMethod(rawValue: authMethod) == nil {
                 throw ValidationError("--auth-method must be one of \(Client.AuthMethod.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
             guard SigningKey.Algorithm(rawValue: idTokenAlg) != nil else { throw ValidationError("--id-token-alg must be RS256 or ES256.") }
+            if let accessTokenAlg, SigningKey.Algorithm(rawValue: accessTokenAlg) == nil {
+                throw ValidationError("--access-token-alg must be RS256 or ES256.")
+            }
             if type == "public" && secret != nil { throw ValidationError("Public clients have no secret.") }
             // A confidential app must prove who it is; `none` is for apps that cannot keep a secret.
             if type == "confidential" && authMethod == Client.AuthMethod.none.rawValue {
@@ -92,7 +108,9 @@ struct ClientCommand: AsyncParsableCommand {
                     id: id, name: name, secretHash: plainSecret.map(Secrets.hash), redirectURIs: redirectURIs,
                     postLogoutRedirectURIs: postLogoutRedirectURIs,
                     allowedScopes: allowedScopes, kind: kind, authMethod: method, idTokenAlg: idTokenAlg,
-                    requirePKCE: !noPKCE, skipConsent: skipConsent, jwks: jwks, createdAt: Clock.system.now(),
+                    accessTokenAlg: accessTokenAlg,
+                    requirePKCE: !noPKCE, skipConsent: skipConsent, jwks: jwks, backchannelLogoutURI: backchannelLogoutURI,
+                    createdAt: Clock.system.now(),
                     guidFormat: Client.GUIDFormat(rawValue: guid)!, introspectsAllTokens: mayIntrospect)
                 try await store.saveClient(client)
                 print("Registered client \(id).")

@@ -97,7 +97,8 @@ import Testing
             func signer() async throws -> String? {
                 let (request, authentication) = try await codeRequest(services, demo)
                 let tokens = try await exchange(services, demo, code: try await services.tokens.issueCode(for: request, authentication: authentication))
-                return try JWTHeaderPeek.kid(of: tokens.accessToken)
+                // The ID token: RS256 (access tokens are ES256 by default).
+                return try JWTHeaderPeek.kid(of: try #require(tokens.idToken))
             }
             let first = try #require(keys.snapshot.signingKey(.rs256, at: services.clock.now())?.kid)
             #expect(try await signer() == first)

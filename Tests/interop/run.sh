@@ -56,6 +56,10 @@ export EDU_SSO_SMTP_HOST=localhost EDU_SSO_SMTP_PORT="$(ready smtp_port)" EDU_SS
        EDU_SSO_MAIL_FROM=no-reply@sso.test EDU_SSO_SMS_GATEWAY_URL="$(ready sms_url)" \
        EDU_SSO_SMS_GATEWAY_BEARER_TOKEN=sink-sms-token-0123456789 \
        EDU_SSO_MESSAGE_RETRY_BASE_SECONDS=1 EDU_SSO_MESSAGE_POLL_SECONDS=1 EDU_SSO_SUPPORT_EMAIL=support@sso.test
+# An app with a back-channel logout endpoint, served by the HTTP sink.
+sink_base="$(ready sms_url)"; sink_base="${sink_base%/send}"
+"$bin" client add --id interop-bcl --name "Back-channel RP" --secret bcl-secret-0123456789 \
+  --redirect-uri http://127.0.0.1:9/cb --backchannel-logout-uri "$sink_base/backchannel/interop-bcl" >/dev/null
 # The private_key_jwt client's key pair: the private half stays with the test, the public half is registered.
 "$venv/bin/python" - "$work" <<'PY'
 import sys
@@ -73,7 +77,7 @@ PY
 "$bin" client add --id interop-public --name "Mobile RP" --type public --redirect-uri http://127.0.0.1:9/mobile >/dev/null
 "$bin" client add --id interop-other --name "Other RP" --secret other-secret-0123456789 --redirect-uri http://127.0.0.1:9/other >/dev/null
 "$bin" client add --id interop-svc --name "Service" --secret svc-secret-0123456789 --redirect-uri http://127.0.0.1:9/svc \
-  --scopes "eduinfo guid" >/dev/null
+  --scopes "eduinfo guid" --access-token-alg RS256 >/dev/null
 "$bin" client add --id interop-pkjwt --name "Key-based RP" --auth-method private_key_jwt \
   --jwks-file "$work/pkjwt-public.json" --redirect-uri http://127.0.0.1:9/cb >/dev/null
 "$bin" client add --id interop-es256 --name "ES256 RP" --secret es256-secret-0123456789 --id-token-alg ES256 \

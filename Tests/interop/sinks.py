@@ -10,6 +10,7 @@ import datetime
 import email
 import email.policy
 import json
+from urllib.parse import parse_qs
 import os
 import re
 import ssl
@@ -131,6 +132,18 @@ def serve():
         def do_POST(self):
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
+            if self.path.startswith("/backchannel/"):
+                # An app's back-channel logout endpoint (OIDC Back-Channel Logout 1.0): a form with logout_token.
+                if os.path.exists(os.path.join(folder, "backchannel-down")):
+                    self.send_response(503)
+                else:
+                    fields = parse_qs(body.decode())
+                    _write("backchannel", {"to": self.path, "content_type": self.headers.get("Content-Type"),
+                                           "body": fields["logout_token"][0], "received": time.time()})
+                    self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if self.headers.get("Authorization") != f"Bearer {SMS_TOKEN}":
                 self.send_response(401)
             elif os.path.exists(os.path.join(folder, "sms-down")):

@@ -214,6 +214,19 @@ def test_client_credentials():
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_access_tokens_are_es256_unless_the_app_registered_rs256():
+    keys = jwk.JWKSet.from_json(requests.get(ISSUER + "/oidc/v1/jwksets", timeout=10).text)
+    _, _, tokens = full_sign_in("openid profile")
+    service = token_request({"grant_type": "client_credentials", "scope": "eduinfo"},
+                            auth=("interop-svc", "svc-secret-0123456789")).json()
+    for token, alg in ((tokens["access_token"], "ES256"), (service["access_token"], "RS256")):
+        checked = jwt.JWT(jwt=token, key=keys, check_claims={"iss": ISSUER, "exp": None})
+        header = json.loads(checked.header)
+        assert header["alg"] == alg and header["typ"] == "at+jwt", header
+    # ID tokens stay RS256 (MOE-era apps verify them so).
+    assert json.loads(jwt.JWT(jwt=tokens["id_token"], key=keys).header)["alg"] == "RS256"
+
+
 # --- logout
 
 def test_rp_initiated_logout_with_id_token_hint():

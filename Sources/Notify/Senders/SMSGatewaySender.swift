@@ -79,12 +79,7 @@ public struct SMSGatewaySender: MessageSender {
         }
         // Read (a little of) the body so the connection can be reused; its content is not logged.
         _ = try? await response.body.collect(upTo: 64 * 1024)
-        let status = Int(response.status.code)
-        switch status {
-        case 200..<300: return
-        case 408, 429, 500...: throw NotifyError.temporary("the SMS gateway answered \(status)")
-        default: throw NotifyError.rejected("the SMS gateway answered \(status)")
-        }
+        try HTTPDelivery.check(Int(response.status.code), what: "the SMS gateway")
     }
 
     static func jsonEscaped(_ value: String) -> String {

@@ -34,6 +34,8 @@ public struct Client: Sendable, Codable, Equatable {
     public var authMethod: AuthMethod
     /// "RS256" (default, as OIDC requires) or "ES256".
     public var idTokenAlg: String
+    /// "RS256" or "ES256" for this app's access tokens; nil: the server's `access_token_alg`.
+    public var accessTokenAlg: String?
     public var requirePKCE: Bool
     /// First-party apps skip the consent page.
     public var skipConsent: Bool
@@ -64,7 +66,7 @@ public struct Client: Sendable, Codable, Equatable {
         id: String, name: String, secretHash: String?, redirectURIs: [String],
         postLogoutRedirectURIs: [String] = [], allowedScopes: [String] = Scope.defaultAllowed,
         kind: Kind = .confidential, authMethod: AuthMethod = .clientSecretBasic, idTokenAlg: String = "RS256",
-        requirePKCE: Bool = true, skipConsent: Bool = false, jwks: String? = nil,
+        accessTokenAlg: String? = nil, requirePKCE: Bool = true, skipConsent: Bool = false, jwks: String? = nil,
         backchannelLogoutURI: String? = nil, createdAt: Int64, guidFormat: GUIDFormat = .keyed,
         introspectsAllTokens: Bool = false
     ) {
@@ -77,6 +79,7 @@ public struct Client: Sendable, Codable, Equatable {
         self.kind = kind
         self.authMethod = authMethod
         self.idTokenAlg = idTokenAlg
+        self.accessTokenAlg = accessTokenAlg
         self.requirePKCE = requirePKCE
         self.skipConsent = skipConsent
         self.jwks = jwks

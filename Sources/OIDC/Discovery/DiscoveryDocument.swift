@@ -71,7 +71,8 @@ public enum DiscoveryDocument {
             "ui_locales_supported": .array(uiLocales.map(JSONValue.string)),
             "claim_types_supported": ["normal"],
             "frontchannel_logout_supported": false,
-            "backchannel_logout_supported": false,
+            "backchannel_logout_supported": true,
+            "backchannel_logout_session_supported": true,
             "authorization_response_iss_parameter_supported": true,
         ]
     }

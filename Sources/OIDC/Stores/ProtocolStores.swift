@@ -120,6 +120,9 @@ public struct Grant: Sendable, Codable, Equatable {
 public protocol GrantStore: Sendable {
     func grant(id: String) async throws -> Grant?
     func revokeGrant(id: String, at: Int64) async throws
+    /// The apps (and the subject each knows) that received tokens in browser session `sessionID`: whom a
+    /// back-channel logout of that session goes to.
+    func appsSignedIn(sessionID: String) async throws -> [(clientID: String, subject: String)]
 }
 
 public struct RefreshTokenRecord: Sendable, Codable, Equatable {

@@ -10,6 +10,9 @@ public struct TokenPolicy: Sendable {
     /// How long after a rotation the old refresh token may be retried (a client whose response was lost): each
     /// retry gets the same successor.
     public var refreshGraceSeconds: Int64 = 10
+    /// How access tokens are signed unless the client says otherwise. Only EduSSO and resource servers (through
+    /// the JWKS) read them, so the default is ES256, several times cheaper to sign than RS256.
+    public var accessTokenAlg: SigningKey.Algorithm = .es256
     /// The server secret refresh-token successors are derived under. Every node must share it; a random key (the
     /// default) suits tests and a single process.
     public var refreshKey = SymmetricKey(size: .bits256)

@@ -27,6 +27,8 @@ public struct AppConfig: Sendable {
     public var databaseCAFile: String?
     public var databasePassword: String?
     public var accessTokenTTL: Int64 = 3600
+    /// How access tokens are signed (RS256 or ES256) unless an app's registration says otherwise.
+    public var accessTokenAlg = "ES256"
     public var idTokenTTL: Int64 = 3600
     public var codeTTL: Int64 = 60
     public var refreshTokenTTL: Int64 = 30 * 86400
@@ -181,6 +183,7 @@ public struct AppConfig: Sendable {
         databaseCAFile = reader.optionalString("database_ca_file")
         databasePassword = try reader.secret("database_password")
         accessTokenTTL = try reader.int64("access_token_ttl", accessTokenTTL)
+        accessTokenAlg = reader.string("access_token_alg", accessTokenAlg)
         idTokenTTL = try reader.int64("id_token_ttl", idTokenTTL)
         codeTTL = try reader.int64("code_ttl", codeTTL)
         refreshTokenTTL = try reader.int64("refresh_token_ttl", refreshTokenTTL)
@@ -251,6 +254,9 @@ public struct AppConfig: Sendable {
         guard let url = URL(string: issuer), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil,
             url.query == nil, url.fragment == nil
         else { throw ConfigError("issuer must be an http(s) URL without query or fragment.") }
+        guard SigningKey.Algorithm(rawValue: accessTokenAlg) != nil else {
+            throw ConfigError("access_token_alg must be RS256 or ES256.")
+        }
         guard logFormat == "text" || StructuredLogHandler.Format(rawValue: logFormat) != nil else {
             throw ConfigError("log_format must be text, json or logfmt.")
         }

@@ -167,7 +167,10 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
 
     let application = Application(
         router: router,
-        server: .http1(configuration: .init(idleTimeout: .seconds(config.connectionIdleTimeoutSeconds))),
+        server: .http1(
+            configuration: .init(
+                additionalChannelHandlers: [StaticDocumentHandler(documents: services.staticDocuments)],
+                idleTimeout: .seconds(config.connectionIdleTimeoutSeconds))),
         configuration: .init(address: .hostname(config.host, port: config.port)),
         // Graceful shutdown runs in reverse order: the HTTP server stops first, then the record writer flushes,
         // the dispatcher and housekeeping stop, the admin listener (metrics stay readable while draining) and

@@ -51,8 +51,8 @@ public final class Services: Sendable {
     public let metrics = ServerMetrics()
     /// Where sign-in attempts are recorded (and counted in `metrics`).
     let loginRecords: MeteredLoginRecords
-    /// Discovery is answered from bytes serialised at start-up.
-    let discoveryJSON: Data
+    /// Discovery (serialised at start-up) and the JWKS, prepared for the channel handler and the router alike.
+    let staticDocuments: StaticDocuments
 
     init(config: AppConfig, store: any ServiceStore, keys: KeyManager, senders: MessageSenders, clock: Clock, logger: Logger)
         async throws
@@ -70,6 +70,7 @@ public final class Services: Sendable {
         self.logger = logger
         var policy = TokenPolicy(issuer: config.issuer)
         policy.accessTokenTTL = config.accessTokenTTL
+        policy.accessTokenAlg = SigningKey.Algorithm(rawValue: config.accessTokenAlg) ?? .es256
         policy.idTokenTTL = config.idTokenTTL
         policy.codeTTL = config.codeTTL
         policy.refreshTokenTTL = config.refreshTokenTTL
@@ -137,7 +138,8 @@ public final class Services: Sendable {
         self.browser = BrowserCookies(
             secret: try ServerSecret.load("cookie-secret", directory: config.keysDir), https: config.usesHTTPS, sessions: store,
             clock: clock, sessionTTL: config.sessionTTL)
-        self.discoveryJSON = try JSON.encode(DiscoveryDocument.build(issuer: config.issuer))
+        self.staticDocuments = StaticDocuments(
+            discoveryJSON: try JSON.encode(DiscoveryDocument.build(issuer: config.issuer)), keys: keys, https: config.usesHTTPS)
     }
 }
 
@@ -218,6 +220,26 @@ extension Services {
 }
 
 extension Services {
+    /// How long a logout token is valid, and so how long its delivery is retried.
+    static let logoutTokenLifetime: Int64 = 600
+
+    /// OpenID Connect Back-Channel Logout: every app that received tokens in `session` and registered a
+    /// `backchannel_logout_uri` is sent a logout token, through the durable queue (delivered with retries by
+    /// whichever node leases it). A failure to queue is logged; it never keeps the student from signing out.
+    func notifyAppsOfLogout(session: BrowserSession) async {
+        do {
+            for (clientID, subject) in try await store.appsSignedIn(sessionID: session.id) {
+                guard let client = try await store.client(id: clientID), let uri = client.backchannelLogoutURI else { continue }
+                let token = try await tokens.logoutToken(
+                    client: client, subject: subject, sessionID: session.id, lifetime: Self.logoutTokenLifetime)
+                try await notifier.send(
+                    OutgoingMessage(channel: .logout, to: uri, subject: "", body: token), validFor: Self.logoutTokenLifetime)
+            }
+        } catch {
+            logger.error("back-channel logout not queued", metadata: ["error_type": "\(type(of: error))"])
+        }
+    }
+
     /// Renders message `template` for each (channel, recipient) and queues it; returns without waiting for delivery.
     /// `validFor` is how long the message is worth delivering (the lifetime of the code inside).
     func send(

@@ -84,6 +84,7 @@ struct LogoutController: Sendable {
             logout.hint?.string("sub") == session.accountID && logout.hint?.string("sid") == session.id
         if hintMatchesSession {
             try await services.store.deleteSession(id: session.id)
+            await services.notifyAppsOfLogout(session: session)
             return await finish(logout, language: language, ended: session)
         }
         let (browserID, newCookie) = services.browser.browserID(request)
@@ -111,7 +112,10 @@ struct LogoutController: Sendable {
                 "error_bad_request", language: language, status: .badRequest, code: "invalid_request", requestID: context.requestID)
         }
         let session = try await services.browser.session(request)
-        if let session { try await services.store.deleteSession(id: session.id) }
+        if let session {
+            try await services.store.deleteSession(id: session.id)
+            await services.notifyAppsOfLogout(session: session)
+        }
         return await finish(logout, language: language, ended: session)
     }
 

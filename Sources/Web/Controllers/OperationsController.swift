@@ -67,6 +67,7 @@ final class OperationsController: Sendable {
     /// Reads the values that are only known by asking (queue depth, pool usage), then renders every metric.
     func metrics() async -> Response {
         let metrics = services.metrics
+        services.staticDocuments.report(into: metrics)
         if let counts = try? await services.store.messageCounts() {
             // Every status, so that one that emptied reads 0 rather than its last value.
             for status in QueuedMessage.Status.allCases {

@@ -37,6 +37,12 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// Requests answered outside the router (`StaticDocuments`): counted, without latency.
+    func requests(route: String, method: String, status: Int, count: Int) {
+        let dimensions = [("route", route), ("method", method), ("status", String(status))]
+        Counter(label: "edu_sso_http_requests_total", dimensions: dimensions, factory: factory).increment(by: count)
+    }
+
     /// One sign-in attempt at the SSO (password, two-factor code, recovery code or county), by outcome.
     func signIn(_ attempt: LoginAttempt) {
         // County methods are `county:<code>`; the label keeps the method and the county apart.

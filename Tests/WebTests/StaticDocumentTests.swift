@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOFoundationCompat
+import OIDC
+import Testing
+
+@testable import Web
+
+/// Discovery and the JWKS, answered in the channel pipeline: the same bytes and headers as through the router,
+/// HEAD and conditional requests included, over real HTTP.
+@Suite struct StaticDocumentTests {
+    @Test func theFastPathAnswersLikeTheRouter() async throws {
+        try await TestServer.withConfiguration { config in
+            try await TestServer.live(config) { client, built in
+                let jwks = try await client.execute(uri: "/oidc/v1/jwksets", method: .get)
+                #expect(jwks.status == .ok)
+                #expect(Data(buffer: jwks.body) == built.services.keys.snapshot.jwksJSON)
+                #expect(jwks.headers[.contentType] == "application/jwk-set+json")
+                #expect(jwks.headers[.xContentTypeOptions] == "nosniff")
+                #expect(jwks.headers[.accessControlAllowOrigin] == "*")
+                #expect(jwks.headers[.cacheControl] == "public, max-age=\(DiscoveryDocument.jwksCacheSeconds)")
+                #expect(jwks.headers[HeaderNames.requestID]?.isEmpty == false)
+                let etag = try #require(jwks.headers[.eTag])
+
+                // A query string goes through the router: same document, same version.
+                let routed = try await client.execute(uri: "/oidc/v1/jwksets?x=1", method: .get)
+                #expect(Data(buffer: routed.body) == Data(buffer: jwks.body))
+                #expect(routed.headers[.eTag] == etag)
+
+                let head = try await client.execute(uri: "/oidc/v1/jwksets", method: .head)
+                #expect(head.status == .ok && head.body.readableBytes == 0)
+                #expect(head.headers[.contentLength] == String(jwks.body.readableBytes))
+
+                for uri in ["/oidc/v1/jwksets", "/oidc/v1/jwksets?x=1"] {
+                    let cached = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag])
+                    #expect(cached.status == .notModified && cached.body.readableBytes == 0, "\(uri)")
+                }
+                // A rotation changes the document and its version at once.
+                try await built.services.keys.rotate([.es256], immediately: true)
+                let rotated = try await client.execute(uri: "/oidc/v1/jwksets", method: .get, headers: [.ifNoneMatch: etag])
+                #expect(rotated.status == .ok)
+                #expect(Data(buffer: rotated.body) == built.services.keys.snapshot.jwksJSON)
+                #expect(rotated.headers[.eTag] != etag)
+
+                for path in ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"] {
+                    let discovery = try await client.execute(uri: path, method: .get)
+                    let document = try JSONSerialization.jsonObject(with: Data(buffer: discovery.body)) as? [String: Any]
+                    #expect(document?["issuer"] as? String == built.services.config.issuer, "\(path)")
+                }
+                // Other methods are the router's (and refused there).
+                #expect(try await client.execute(uri: "/oidc/v1/jwksets", method: .post).status != .ok)
+
+                // Counted in the metrics although the router never saw them.
+                let admin = Application(router: OperationsController(services: built.services).adminRouter())
+                try await admin.test(.router) { adminClient in
+                    let text = String(buffer: try await adminClient.execute(uri: "/metrics", method: .get).body)
+                    #expect(text.contains(#"edu_sso_http_requests_total{route="/oidc/v1/jwksets",method="HEAD",status="200"} 1"#))
+                    #expect(text.contains(#"route="/oidc/v1/jwksets",method="GET",status="304"} 1"#))
+                }
+            }
+        }
+    }
+
+    /// A server behind https sends HSTS on the fast path too.
+    @Test func hstsBehindHTTPS() {
+        let document = StaticDocuments.document(0, Data("{}".utf8), "application/json", https: true)
+        #expect(document.headers[.strictTransportSecurity] == "max-age=31536000; includeSubDomains")
+        #expect(StaticDocuments.document(0, Data("{}".utf8), "application/json", https: false).headers[.strictTransportSecurity] == nil)
+    }
+}

@@ -1,0 +1,82 @@
+"""OpenID Connect Back-Channel Logout 1.0: when the student's session ends at EduSSO, an app that registered a
+backchannel_logout_uri receives a logout token, verified here with jwcrypto against the published JWKS; an app
+whose endpoint is down gets it once the endpoint is back (the durable queue retries)."""
+import json
+import time
+
+import requests
+from jwcrypto import jwk, jwt
+
+from conftest import (ISSUER, Browser, authorization_params, callback_params, csrf_of, form_action, new_rp,
+                      sign_in_and_get_code)
+from sinks import messages, set_down, wait_for_message
+
+APP = {"client_id": "interop-bcl", "client_secret": "bcl-secret-0123456789", "redirect_uri": "http://127.0.0.1:9/cb"}
+PATH = "/backchannel/interop-bcl"
+EVENT = "http://schemas.openid.net/event/backchannel-logout"
+
+
+def sign_in():
+    browser = Browser()
+    params, verifier = authorization_params(client=APP, scope="openid profile")
+    code = sign_in_and_get_code(browser, params)
+    tokens = new_rp("openid profile", client=APP).fetch_token(ISSUER + "/oidc/v1/token", code=code, code_verifier=verifier)
+    return browser, tokens
+
+
+def claims_of(token, verify=True):
+    keys = jwk.JWKSet.from_json(requests.get(ISSUER + "/oidc/v1/jwksets", timeout=10).text)
+    checked = jwt.JWT(jwt=token, key=keys, check_claims={"iss": ISSUER, "aud": APP["client_id"], "exp": None})
+    return json.loads(checked.claims), json.loads(checked.header)
+
+
+def test_discovery_says_back_channel_logout_is_supported(discovery):
+    assert discovery["backchannel_logout_supported"] is True
+    assert discovery["backchannel_logout_session_supported"] is True
+
+
+def test_logout_sends_the_app_a_logout_token_for_its_session():
+    browser, tokens = sign_in()
+    signed_in, _ = claims_of(tokens["id_token"])
+    since = time.time()
+    response = browser.get(ISSUER + "/oidc/v1/logout-to-go", params={"id_token_hint": tokens["id_token"]})
+    assert response.status_code == 200
+    notice = wait_for_message("backchannel", PATH, since=since)
+    assert notice["content_type"].startswith("application/x-www-form-urlencoded")
+    claims, header = claims_of(notice["body"])
+    assert header["typ"] == "logout+jwt" and header["alg"] == "RS256"
+    assert claims["sub"] == signed_in["sub"] and claims["sid"] == signed_in["sid"]
+    assert claims["events"] == {EVENT: {}}
+    assert "nonce" not in claims and claims["jti"]
+    assert 0 < claims["exp"] - claims["iat"] <= 600
+
+
+def test_an_app_that_is_down_gets_its_logout_token_when_it_is_back():
+    browser, tokens = sign_in()
+    set_down("backchannel", True)
+    try:
+        since = time.time()
+        browser.get(ISSUER + "/oidc/v1/logout-to-go", params={"id_token_hint": tokens["id_token"]})
+        time.sleep(2)
+        assert not [m for m in messages("backchannel") if m["received"] > since]
+    finally:
+        set_down("backchannel", False)
+    notice = wait_for_message("backchannel", PATH, since=since, timeout=30)
+    claims, _ = claims_of(notice["body"])
+    assert claims["sid"] == claims_of(tokens["id_token"])[0]["sid"]
+
+
+def test_only_apps_of_the_ended_session_are_told():
+    # Signed in to another app only, then signed out (confirmed on the page): interop-bcl hears nothing.
+    browser = Browser()
+    params, _ = authorization_params(scope="openid profile")
+    sign_in_and_get_code(browser, params)
+    since = time.time()
+    page = browser.get(ISSUER + "/oidc/v1/logout-to-go")
+    assert page.status_code == 200
+    done = browser.post(form_action(page.text), {"csrf_token": csrf_of(page.text)})
+    assert done.status_code == 200
+    params, _ = authorization_params(scope="openid profile", prompt="none")
+    assert callback_params(browser.authorize(params))[0]["error"] == "login_required", "the session should have ended"
+    time.sleep(1.5)
+    assert not [m for m in messages("backchannel") if m["received"] > since]
