@@ -91,6 +91,18 @@ import Testing
         }
     }
 
+    /// An access token verified once is not verified again on every use, but a withdrawn key still stops it at once.
+    @Test func aWithdrawnKeyStopsTokensWhoseSignatureWasAlreadyChecked() async throws {
+        try await withServices { services, demo, time in
+            let (request, authentication) = try await codeRequest(services, demo)
+            let tokens = try await exchange(services, demo, code: try await services.tokens.issueCode(for: request, authentication: authentication))
+            for _ in 0..<3 { _ = try await services.tokens.verifyAccessToken(tokens.accessToken) }
+            let alg = try #require(SigningKey.Algorithm(rawValue: try JWTHeaderPeek.alg(of: tokens.accessToken)))
+            try await services.keys.rotate([alg], retireOldNow: true)
+            await #expect(throws: OAuthError.self) { try await services.tokens.verifyAccessToken(tokens.accessToken) }
+        }
+    }
+
     @Test func newKeysArePublishedBeforeTheySignAndRetireAfterTheOverlap() async throws {
         try await withServices { services, demo, time in
             let keys = services.keys
@@ -125,11 +137,14 @@ import Testing
 
 /// Reads the `kid` of a compact JWS without verifying it (the tests only ask which key signed).
 enum JWTHeaderPeek {
-    static func kid(of token: String) throws -> String? {
+    static func kid(of token: String) throws -> String? { try field("kid", of: token) }
+    static func alg(of token: String) throws -> String { try field("alg", of: token) ?? "" }
+
+    static func field(_ name: String, of token: String) throws -> String? {
         var header = String(token.split(separator: ".").first ?? "").replacingOccurrences(of: "-", with: "+")
             .replacingOccurrences(of: "_", with: "/")
         while header.count % 4 != 0 { header += "=" }
         let json = try JSONSerialization.jsonObject(with: Data(base64Encoded: header) ?? Data()) as? [String: Any]
-        return json?["kid"] as? String
+        return json?[name] as? String
     }
 }

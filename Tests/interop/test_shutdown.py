@@ -42,6 +42,12 @@ def app_sign_ins():
 def test_sigterm_drains_flushes_and_exits_zero():
     browser = Browser()
     sign_in_and_get_code(browser, authorization_params()[0], account=ACCOUNT)
+    # The first node writes this sign-in's record within its batch window (1 s); wait for it, so that what the
+    # second node adds is told apart.
+    deadline = time.time() + 15
+    while app_sign_ins() < 1 and time.time() < deadline:
+        time.sleep(0.2)
+    assert app_sign_ins() == 1
     node = start_second_node()
     try:
         before = app_sign_ins()

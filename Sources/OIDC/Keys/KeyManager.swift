@@ -100,6 +100,11 @@ public final class KeyManager: Sendable {
 
     public var snapshot: KeySnapshot { current.withLock { $0.snapshot } }
 
+    /// Whether the key `kid` is in the published ring.
+    public func publishes(kid: String) -> Bool {
+        current.withLock { state in state.snapshot.keys.contains { $0.kid == kid } }
+    }
+
     /// The serialised JWKS, without copying the rest of the snapshot.
     public var jwksJSON: Data { current.withLock { $0.snapshot.jwksJSON } }
 

@@ -26,6 +26,7 @@ public struct TokenService: Sendable {
     let stores: Stores
     let claimsSource: any ClaimsSource
     let clock: Clock
+    private let verified = VerifiedTokens()
 
     public init(policy: TokenPolicy, keys: KeyManager, stores: Stores, claimsSource: any ClaimsSource, clock: Clock) {
         self.policy = policy
@@ -310,7 +311,7 @@ public struct TokenService: Sendable {
 
     /// A verified, unexpired, unrevoked access token.
     public func verifyAccessToken(_ token: String) async throws -> AccessTokenClaims {
-        guard let claims = await keys.verify(token, as: AccessTokenClaims.self), claims.iss == policy.issuer,
+        guard let claims = await verified.claims(of: token, keys: keys), claims.iss == policy.issuer,
             claims.aud == policy.issuer
         else { throw OAuthError.invalidToken("The access token is invalid.") }
         guard claims.exp > clock.now() else {
