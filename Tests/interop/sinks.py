@@ -135,6 +135,7 @@ def serve():
             if self.path.startswith("/backchannel/"):
                 # An app's back-channel logout endpoint (OIDC Back-Channel Logout 1.0): a form with logout_token.
                 if os.path.exists(os.path.join(folder, "backchannel-down")):
+                    _write("backchannel-refused", {"to": self.path, "received": time.time()})
                     self.send_response(503)
                 else:
                     fields = parse_qs(body.decode())

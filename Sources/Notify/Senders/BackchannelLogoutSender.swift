@@ -11,7 +11,13 @@ public struct BackchannelLogoutSender: MessageSender {
     private let client: HTTPClient
     private let timeoutSeconds: Int64
 
-    public init(client: HTTPClient = .shared, timeoutSeconds: Int64 = 5) {
+    /// A client of its own that follows no redirect (the spec forbids it, and a redirect would carry the token to
+    /// wherever the app points, or turn the POST into a GET that "succeeds" without logging anyone out); a 3xx
+    /// answer counts as a refusal. It lives as long as the process, like `HTTPClient.shared`.
+    public static let noRedirects = HTTPClient(
+        eventLoopGroupProvider: .singleton, configuration: HTTPClient.Configuration(redirectConfiguration: .disallow))
+
+    public init(client: HTTPClient = BackchannelLogoutSender.noRedirects, timeoutSeconds: Int64 = 5) {
         self.client = client
         self.timeoutSeconds = timeoutSeconds
     }

@@ -227,16 +227,25 @@ extension Services {
     /// `backchannel_logout_uri` is sent a logout token, through the durable queue (delivered with retries by
     /// whichever node leases it). A failure to queue is logged; it never keeps the student from signing out.
     func notifyAppsOfLogout(session: BrowserSession) async {
+        let apps: [(clientID: String, subject: String)]
         do {
-            for (clientID, subject) in try await store.appsSignedIn(sessionID: session.id) {
+            apps = try await store.appsSignedIn(sessionID: session.id)
+        } catch {
+            logger.error("back-channel logout not queued", metadata: ["error_type": "\(type(of: error))"])
+            return
+        }
+        // One app's failure does not keep the others from being told.
+        for (clientID, subject) in apps {
+            do {
                 guard let client = try await store.client(id: clientID), let uri = client.backchannelLogoutURI else { continue }
                 let token = try await tokens.logoutToken(
                     client: client, subject: subject, sessionID: session.id, lifetime: Self.logoutTokenLifetime)
                 try await notifier.send(
                     OutgoingMessage(channel: .logout, to: uri, subject: "", body: token), validFor: Self.logoutTokenLifetime)
+            } catch {
+                logger.error(
+                    "back-channel logout not queued", metadata: ["client_id": "\(clientID)", "error_type": "\(type(of: error))"])
             }
-        } catch {
-            logger.error("back-channel logout not queued", metadata: ["error_type": "\(type(of: error))"])
         }
     }
 

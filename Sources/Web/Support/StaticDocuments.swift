@@ -38,8 +38,12 @@ final class StaticDocumentHandler: ChannelDuplexHandler, RemovableChannelHandler
         let part = unwrapInboundIn(data)
         switch part {
         case .head(let request):
-            if withRouter == 0, request.method == .get || request.method == .head, let path = request.path,
-                let document = documents.document(at: path)
+            // The router takes over when the answer would wait (a request ahead still with the router, or a client
+            // not reading what it was sent: the router's path has backpressure) or when the connection is to
+            // close after it.
+            if withRouter == 0, context.channel.isWritable, request.method == .get || request.method == .head,
+                let path = request.path, let document = documents.document(at: path),
+                !request.headerFields[values: .connection].contains(where: { $0.lowercased().contains("close") })
             {
                 dropping = true
                 answer(request, with: document, context: context)
