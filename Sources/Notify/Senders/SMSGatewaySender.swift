@@ -82,7 +82,9 @@ public struct SMSGatewaySender: MessageSender {
         try HTTPDelivery.check(Int(response.status.code), what: "the SMS gateway")
     }
 
-    static func jsonEscaped(_ value: String) -> String {
+    /// The inside of a JSON string literal for `value` (also used for the server's JSON log lines). U+2028 and
+    /// U+2029 are escaped too: valid JSON either way, but some readers take them for line breaks.
+    public static func jsonEscaped(_ value: String) -> String {
         var out = ""
         for scalar in value.unicodeScalars {
             switch scalar {
@@ -91,7 +93,8 @@ public struct SMSGatewaySender: MessageSender {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
+                out += String(format: "\\u%04x", scalar.value)
             default: out.unicodeScalars.append(scalar)
             }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Notify
 import Synchronization
 
 #if canImport(Glibc)
@@ -71,20 +72,7 @@ public struct StructuredLogHandler: LogHandler {
     }
 
     static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
+        "\"" + SMSGatewaySender.jsonEscaped(text) + "\""
     }
 
     private static func flat(_ value: Logger.Metadata.Value) -> String {
