@@ -54,7 +54,8 @@ final class RateLimiter: Sendable {
 
     /// Whether `key` has already used up `limit` this minute; counts nothing. Used where only failures count.
     func isExhausted(_ key: String, limit: Int, now: Int64) -> Bool {
-        let shared = shareKey(key)
+        // The keyed hash only when other nodes have published something this minute (as in `add`).
+        let shared = state.withLock { $0.others.isEmpty } ? "" : shareKey(key)
         return state.withLock { minute in
             guard minute.number == now / 60 else { return false }
             if limit < Self.hotThreshold, minute.counts[key] != nil { minute.lowLimits[key] = limit }
