@@ -114,3 +114,42 @@ import Testing
         }
     }
 }
+
+/// What nodes take in turn: a job lease, and the first fingerprint of a secret.
+@Suite struct SharedClaimRaceTests {
+    /// Many nodes asking for the purge lease at the same moment: exactly one gets it; it is free again once it
+    /// ran out, and its holder may renew it.
+    @Test(arguments: Backend.available) func oneNodeTakesAJobLease(_ backend: Backend) async throws {
+        try await backend.withStore { store in
+            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for node in 0..<12 {
+                    group.addTask { try await store.takeJobLease("purge", holder: "node-\(node)", now: 1_000, until: 1_599) }
+                }
+                return try await group.reduce(into: 0) { $0 += $1 ? 1 : 0 }
+            }
+            #expect(winners == 1)
+            #expect(try await !store.takeJobLease("purge", holder: "late", now: 1_200, until: 1_799))
+            #expect(try await store.takeJobLease("purge", holder: "late", now: 1_599, until: 2_198), "an expired lease is free")
+            #expect(try await store.takeJobLease("purge", holder: "late", now: 1_700, until: 2_299), "its holder renews it")
+        }
+    }
+
+    /// Two first nodes proposing different secrets at once: one proposal stands, and both are told the same one.
+    @Test(arguments: Backend.available) func racingFirstNodesAgreeOnOneFingerprint(_ backend: Backend) async throws {
+        try await backend.withStore { store in
+            let answers = try await withThrowingTaskGroup(of: [String: String].self) { group in
+                for node in 0..<8 {
+                    group.addTask {
+                        try await store.clusterFingerprints(
+                            proposing: ["cookie-secret": "c\(node)", "guid-secret": "g\(node)"], now: 1)
+                    }
+                }
+                return try await group.reduce(into: [[String: String]]()) { $0.append($1) }
+            }
+            #expect(Set(answers).count == 1, "nodes were told different fingerprints")
+            let answer = try #require(answers.first)
+            // The two names come from one proposal: a transaction, never a mix of two nodes' secrets.
+            #expect(answer["cookie-secret"]?.dropFirst() == answer["guid-secret"]?.dropFirst())
+        }
+    }
+}
