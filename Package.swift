@@ -50,10 +50,17 @@ let package = Package(
             pkgConfig: "libqrencode",
             providers: [.apt(["libqrencode-dev"]), .brew(["qrencode"])]
         ),
+        // The system OpenSSL (libcrypto), which signs RS256 faster here than BoringSSL (docs/benchmarks.md).
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
+        ),
         // Protocol core: requests, PKCE, tokens, errors, discovery, keys. No HTTP, no SQL.
         .target(
             name: "OIDC",
             dependencies: [
+                "COpenSSL",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),

@@ -4,13 +4,15 @@ need_system_libraries() {
   local missing=()
   [ -f /usr/include/argon2.h ] || missing+=(libargon2-dev)
   [ -f /usr/include/qrencode.h ] || missing+=(libqrencode-dev)
+  # OpenSSL 3 or later (EVP_PKEY_get_base_id); Debian 12 ships 3.0.
+  [ -f /usr/include/openssl/evp.h ] || missing+=(libssl-dev)
   if [ ${#missing[@]} -eq 0 ]; then return 0; fi
   if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     echo "Installing ${missing[*]} …" >&2
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "EduSSO needs these system libraries: ${missing[*]}" >&2
-    echo "Install them with: sudo apt-get install ${missing[*]}   (macOS: brew install argon2 qrencode)" >&2
+    echo "Install them with: sudo apt-get install ${missing[*]}   (macOS: brew install argon2 qrencode openssl@3)" >&2
     exit 1
   fi
 }

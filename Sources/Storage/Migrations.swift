@@ -8,6 +8,9 @@ enum Migrations {
         let name: String
         var precondition: Precondition? = nil
         let statements: [String]
+        /// Statements for one dialect only ("sqlite" or "postgresql"), run after `statements`: what the two
+        /// cannot say alike (triggers).
+        var dialectStatements: [String: [String]] = [:]
     }
 
     /// Data a migration cannot take: `countQuery` (returning column `n`) counts the offending rows.
@@ -290,6 +293,55 @@ enum Migrations {
                     minute BIGINT NOT NULL, key TEXT NOT NULL, node TEXT NOT NULL, count INTEGER NOT NULL,
                     PRIMARY KEY (minute, key, node))
                 """,
+            ]),
+        Migration(
+            version: 18, name: "a refresh rotation in one statement",
+            // An interrupted rotation of an early version could leave two successors of one token.
+            precondition: Precondition(
+                countQuery: """
+                    SELECT COUNT(*) AS n FROM (SELECT parent_hash FROM refresh_tokens WHERE parent_hash IS NOT NULL
+                    GROUP BY parent_hash HAVING COUNT(*) > 1) AS twins
+                    """,
+                problem: """
+                    refresh tokens have more than one successor. Delete those successors \
+                    (DELETE FROM refresh_tokens WHERE parent_hash IN (SELECT parent_hash FROM refresh_tokens \
+                    GROUP BY parent_hash HAVING COUNT(*) > 1)); their apps sign in again.
+                    """),
+            statements: [
+                // One successor per parent, so the INSERT that stores a successor is the whole atomic rotation:
+                // the writer holds SQLite's lock for one statement instead of four.
+                "DROP INDEX refresh_tokens_parent",
+                "CREATE UNIQUE INDEX refresh_tokens_successor ON refresh_tokens (parent_hash)",
+            ],
+            // The same statement still marks the parent rotated, through a trigger: a node one version behind
+            // (which reads `rotated_at`) keeps detecting reuse during a rolling upgrade, and the mark outlives a
+            // successor that is purged before its parent.
+            dialectStatements: [
+                "sqlite": [
+                    """
+                    CREATE TRIGGER refresh_tokens_mark_parent AFTER INSERT ON refresh_tokens
+                    WHEN NEW.parent_hash IS NOT NULL
+                    BEGIN
+                        UPDATE refresh_tokens SET rotated_at = NEW.issued_at
+                        WHERE token_hash = NEW.parent_hash AND rotated_at IS NULL;
+                    END
+                    """
+                ],
+                "postgresql": [
+                    """
+                    CREATE FUNCTION refresh_tokens_mark_parent() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        UPDATE refresh_tokens SET rotated_at = NEW.issued_at
+                        WHERE token_hash = NEW.parent_hash AND rotated_at IS NULL;
+                        RETURN NULL;
+                    END
+                    $$
+                    """,
+                    """
+                    CREATE TRIGGER refresh_tokens_mark_parent AFTER INSERT ON refresh_tokens
+                    FOR EACH ROW WHEN (NEW.parent_hash IS NOT NULL) EXECUTE FUNCTION refresh_tokens_mark_parent()
+                    """,
+                ],
             ]),
     ]
 }

@@ -83,9 +83,9 @@ extension SQLStore: RefreshTokenStore {
         try await write { db in
             try await !db.raw(
                 """
-                INSERT INTO refresh_tokens (token_hash, grant_id, client_id, parent_hash, issued_at, expires_at, rotated_at)
+                INSERT INTO refresh_tokens (token_hash, grant_id, client_id, parent_hash, issued_at, expires_at)
                 SELECT \(bind: record.tokenHash), \(bind: record.grantID), \(bind: record.clientID), \(bind: record.parentHash),
-                       \(bind: record.issuedAt), \(bind: record.expiresAt), \(bind: record.rotatedAt)
+                       \(bind: record.issuedAt), \(bind: record.expiresAt)
                 WHERE EXISTS (SELECT 1 FROM grants WHERE id = \(bind: record.grantID) AND revoked_at IS NULL)
                 RETURNING token_hash
                 """
@@ -107,25 +107,25 @@ extension SQLStore: RefreshTokenStore {
     }
 
     public func rotateRefreshToken(hash: String, at: Int64, replacement: RefreshTokenRecord) async throws -> Bool {
-        // Both halves of a rotation commit together: the old token is marked rotated only if no one rotated it
-        // first, and the successor is stored only when that mark succeeded (and the grant is still live).
-        try await transaction { db in
-            guard try await db.raw(
+        // One statement is the whole rotation: the successor is stored only if the parent exists, is not rotated,
+        // its grant is live, and no successor exists yet (the unique index on parent_hash: a concurrent rotation
+        // that stored one first makes this one do nothing). A trigger (migration 18) marks the parent rotated at
+        // the successor's issue time within the same statement. (On PostgreSQL the grant check sees the statement's
+        // snapshot: a successor stored while a revocation commits stays behind, and the refresh that presents it
+        // finds the grant revoked.)
+        try await write { db in
+            try await !db.raw(
                 """
-                UPDATE refresh_tokens SET rotated_at = \(bind: at)
-                WHERE token_hash = \(bind: hash) AND rotated_at IS NULL
-                  AND EXISTS (SELECT 1 FROM grants WHERE id = refresh_tokens.grant_id AND revoked_at IS NULL)
+                INSERT INTO refresh_tokens (token_hash, grant_id, client_id, parent_hash, issued_at, expires_at)
+                SELECT \(bind: replacement.tokenHash), p.grant_id, p.client_id, p.token_hash, \(bind: at),
+                       \(bind: replacement.expiresAt)
+                FROM refresh_tokens p
+                WHERE p.token_hash = \(bind: hash) AND p.rotated_at IS NULL
+                  AND EXISTS (SELECT 1 FROM grants WHERE id = p.grant_id AND revoked_at IS NULL)
+                ON CONFLICT DO NOTHING
                 RETURNING token_hash
                 """
-            ).first() != nil else { return false }
-            try await db.raw(
-                """
-                INSERT INTO refresh_tokens (token_hash, grant_id, client_id, parent_hash, issued_at, expires_at, rotated_at)
-                VALUES (\(bind: replacement.tokenHash), \(bind: replacement.grantID), \(bind: replacement.clientID),
-                        \(bind: hash), \(bind: replacement.issuedAt), \(bind: replacement.expiresAt), NULL)
-                """
-            ).run()
-            return true
+            ).all().isEmpty
         }
     }
 }

@@ -136,7 +136,8 @@ public final class SQLStore: HousekeepingStore, RateCountStore {
     /// Applies pending migrations and returns the versions applied now.
     @discardableResult
     public func migrate() async throws -> [Int] {
-        try await connector.migrationTransaction { db in
+        let dialect = connector.dialectName
+        return try await connector.migrationTransaction { db in
             try await db.raw(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
             ).run()
@@ -152,7 +153,7 @@ public final class SQLStore: HousekeepingStore, RateCountStore {
                 {
                     throw MigrationBlocked(description: "Migration \(migration.version) (\(migration.name)): \(count) \(check.problem)")
                 }
-                for statement in migration.statements {
+                for statement in migration.statements + migration.dialectStatements[dialect, default: []] {
                     try await db.raw(SQLQueryString(statement)).run()
                 }
                 let now = Clock.system.now()

@@ -46,9 +46,7 @@ struct AccountCommand: AsyncParsableCommand {
                 throw ValidationError("Give a password of at least 8 characters (--password or EDU_SSO_NEW_PASSWORD).")
             }
             try await withStore(options) { config, store in
-                let hasher = PasswordHasher(
-                    parameters: .init(
-                        memoryKiB: UInt32(config.passwordMemoryKiB), iterations: UInt32(config.passwordIterations), parallelism: 1))
+                let hasher = PasswordHasher(parameters: config.passwordHashing)
                 let now = Clock.system.now()
                 let school = schoolID.map {
                     SchoolEnrolment(

@@ -2,6 +2,7 @@ import Foundation
 import Identity
 import Logging
 import OIDC
+import SQLKit
 import Testing
 
 @testable import Storage
@@ -72,6 +73,28 @@ import Testing
                 #expect(stored == 1)
                 #expect(try await store.refreshToken(hash: "r\(round)")?.rotatedAt == 5)
             }
+        }
+    }
+
+    /// The rotation mark lives on the parent (set by migration 18's trigger in the rotation's own statement), so
+    /// a node one version behind, which reads `rotated_at`, sees it, and it outlives a successor purged first.
+    @Test(arguments: Backend.available) func aRotationMarksItsParentEvenOnceTheSuccessorIsGone(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
+            try await makeGrant(store, id: "g")
+            #expect(try await store.saveRefreshToken(refreshRecord("old")))
+            var successor = refreshRecord("new")
+            successor.parentHash = "old"
+            #expect(try await store.rotateRefreshToken(hash: "old", at: 7, replacement: successor))
+            let marked = try await store.write { db in
+                try await db.raw("SELECT rotated_at FROM refresh_tokens WHERE token_hash = 'old'").first()?.optionalInt64("rotated_at")
+            }
+            #expect(marked == 7)
+            try await store.write { db in try await db.raw("DELETE FROM refresh_tokens WHERE token_hash = 'new'").run() }
+            #expect(try await store.refreshToken(hash: "old")?.rotatedAt == 7)
+            var another = refreshRecord("another")
+            another.parentHash = "old"
+            #expect(!(try await store.rotateRefreshToken(hash: "old", at: 8, replacement: another)))
+            #expect(try await store.refreshToken(hash: "another") == nil)
         }
     }
 

@@ -72,6 +72,10 @@ public struct AppConfig: Sendable {
     /// Argon2id memory in KiB (OWASP minimum 19456).
     public var passwordMemoryKiB = 19 * 1024
     public var passwordIterations = 2
+    /// The Argon2id parameters above, as the hasher takes them.
+    public var passwordHashing: PasswordHasher.Parameters {
+        .init(memoryKiB: UInt32(passwordMemoryKiB), iterations: UInt32(passwordIterations), parallelism: 1)
+    }
     /// How long hot rows (accounts, apps, grants, revoked token ids) may be served from memory, in milliseconds.
     /// Changes made through this server apply at once; changes by other nodes or the CLI within this time. On
     /// PostgreSQL grants and revocations are never cached, so a revocation holds on every node at once.

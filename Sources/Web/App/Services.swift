@@ -91,9 +91,7 @@ public final class Services: Sendable {
             verifyHint: { token, clientID in await tokens.verifyIDTokenHint(token, clientID: clientID)?.string("sub") })
         let loginRecords = MeteredLoginRecords(records: store, metrics: metrics)
         self.loginRecords = loginRecords
-        self.passwordHasher = PasswordHasher(
-            parameters: .init(
-                memoryKiB: UInt32(config.passwordMemoryKiB), iterations: UInt32(config.passwordIterations), parallelism: 1))
+        self.passwordHasher = PasswordHasher(parameters: config.passwordHashing)
         self.passwordSignIn = try await PasswordSignIn(
             accounts: store, records: loginRecords, hasher: passwordHasher, clock: clock)
         self.captcha = try Captcha(store: store, clock: clock, testCode: config.captchaTestCode)
