@@ -83,4 +83,15 @@ import Testing
         #expect(throws: ConfigError.self) { try AppConfig(values: ["key_retirement_hours": "0"]) }
         #expect((try? AppConfig(values: ["issuer": "http://sso.test/"]))?.issuer == "http://sso.test")
     }
+
+    @Test func theAdminListenerIsNeverOnEveryInterface() {
+        for wildcard in ["0.0.0.0", "::"] {
+            #expect(throws: ConfigError.self) { try AppConfig(values: ["admin_port": "9464", "admin_host": wildcard]) }
+        }
+        #expect(throws: ConfigError.self) {
+            try AppConfig(values: ["admin_port": "9464", "admin_host": "10.0.0.5", "development": "true"])
+        }
+        #expect((try? AppConfig(values: ["admin_port": "9464", "admin_host": "10.0.0.5"]))?.adminHost == "10.0.0.5")
+        #expect((try? AppConfig(values: ["admin_port": "9464", "development": "true"]))?.adminHost == "127.0.0.1")
+    }
 }

@@ -300,6 +300,16 @@ public struct AppConfig: Sendable {
             throw ConfigError(
                 "development: true runs on this machine only; trusted_proxies may name loopback proxies only (127.0.0.1, ::1).")
         }
+        // The admin listener serves /metrics without authentication: it must sit on a named private address.
+        if adminPort != nil {
+            if ["0.0.0.0", "::", "[::]", "*"].contains(adminHost) {
+                throw ConfigError(
+                    "admin_host \(adminHost) listens on every interface and would publish /metrics; name a loopback or private address.")
+            }
+            if development && !IPRange.isLoopback(host: adminHost) {
+                throw ConfigError("development: true runs on this machine only; admin_host must be a loopback address.")
+            }
+        }
         if let code = captchaTestCode {
             guard code.count == 3, code.allSatisfy(\.isNumber) else {
                 throw ConfigError("captcha_test_code must be three digits.")
