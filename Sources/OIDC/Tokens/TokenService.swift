@@ -180,6 +180,11 @@ public struct TokenService: Sendable {
         client.accessTokenAlg.flatMap(SigningKey.Algorithm.init(rawValue:)) ?? policy.accessTokenAlg
     }
 
+    /// What the client's ID tokens (and logout tokens) are signed with: its registered choice, RS256 by default.
+    func idTokenAlg(_ client: Client) -> SigningKey.Algorithm {
+        SigningKey.Algorithm(rawValue: client.idTokenAlg) ?? .rs256
+    }
+
     private func clientCredentials(_ parameters: RequestParameters, client: Client) async throws -> TokenResponse {
         guard client.kind == .confidential else {
             throw OAuthError(.unauthorizedClient, "Public clients cannot use client_credentials.")
@@ -283,7 +288,7 @@ public struct TokenService: Sendable {
         claims["exp"] = .int(now + lifetime)
         claims["jti"] = .string(Secrets.randomToken())
         claims["events"] = .object(["http://schemas.openid.net/event/backchannel-logout": .object([:])])
-        return try await keys.sign(claims, alg: SigningKey.Algorithm(rawValue: client.idTokenAlg) ?? .rs256, type: "logout+jwt")
+        return try await keys.sign(claims, alg: idTokenAlg(client), type: "logout+jwt")
     }
 
     private func signIDToken(
@@ -303,7 +308,7 @@ public struct TokenService: Sendable {
         if let nonce = grant.nonce { claims["nonce"] = .string(nonce) }
         if let sid = auth.sessionID { claims["sid"] = .string(sid) }
         if let idp = auth.idp { claims["idp"] = .string(idp) }
-        let alg = SigningKey.Algorithm(rawValue: client.idTokenAlg) ?? .rs256
+        let alg = idTokenAlg(client)
         return try await keys.sign(claims, alg: alg)
     }
 
