@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import OIDC
 
 @testable import Web
 
@@ -23,10 +24,10 @@ enum TestServer {
 
     /// Builds the server from `config` and runs `body` against it over real HTTP.
     static func live(
-        _ config: AppConfig, prepare: (BuiltApplication) async throws -> Void = { _ in },
+        _ config: AppConfig, clock: OIDC.Clock = .system, prepare: (BuiltApplication) async throws -> Void = { _ in },
         _ body: @Sendable (any TestClientProtocol, BuiltApplication) async throws -> Void
     ) async throws {
-        let built = try await buildApplication(config)
+        let built = try await buildApplication(config, clock: clock)
         try await prepare(built)
         try await built.application.test(.live) { client in try await body(client, built) }
     }
