@@ -56,16 +56,23 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "county-idp")
         var services: [any Service] = []
         var servers: [CountyServer] = []
-        for county in config.counties where county.isSelected(by: self.county) {
-            let server = try await CountyServer.open(config, county: county, logger: logger)
-            servers.append(server)
-            services.append(server.application(host: config.host))
-            print("county-idp: \(county.name) (\(county.code)) at \(config.issuer(of: county))")
+        // Every opened store is shut down however this ends (a port in use, a failed open): a pool dropped without
+        // shutdown traps instead of reporting the error.
+        do {
+            for county in config.counties where county.isSelected(by: self.county) {
+                let server = try await CountyServer.open(config, county: county, logger: logger)
+                servers.append(server)
+                services.append(server.application(host: config.host))
+                print("county-idp: \(county.name) (\(county.code)) at \(config.issuer(of: county))")
+            }
+            services.append(RegistrySync(config: config, servers: servers, logger: logger))
+            try await ServiceGroup(
+                configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            ).run()
+        } catch {
+            for server in servers { try? await server.store.shutdown() }
+            throw error
         }
-        services.append(RegistrySync(config: config, servers: servers, logger: logger))
-        try await ServiceGroup(
-            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
-        ).run()
         for server in servers { try? await server.store.shutdown() }
     }
 }
@@ -89,10 +96,12 @@ struct RegistrySync: Service {
             if isURL || FileManager.default.fileExists(atPath: location) {
                 do {
                     let registry = try SQLStore.open(url: isURL ? location : "sqlite:" + location, logger: logger)
-                    for server in servers {
-                        let added = try await CountySeed.seed(
-                            server, registry: registry, password: config.seedPassword, perSchool: config.seedPerSchool)
-                        if !added.isEmpty { logger.info("seeded \(added.count) accounts at \(server.county.code)") }
+                    // The pool is shut down on every path: EduSSO may still be migrating the file, so a failed
+                    // seed is routine, and a pool dropped without shutdown ends the process.
+                    do {
+                        try await seedEveryCounty(from: registry)
+                    } catch {
+                        logger.warning("registry sync failed: \(type(of: error))")
                     }
                     try await registry.shutdown()
                 } catch {
@@ -100,6 +109,14 @@ struct RegistrySync: Service {
                 }
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(15)) }
+        }
+    }
+
+    private func seedEveryCounty(from registry: SQLStore) async throws {
+        for server in servers {
+            let added = try await CountySeed.seed(
+                server, registry: registry, password: config.seedPassword, perSchool: config.seedPerSchool)
+            if !added.isEmpty { logger.info("seeded \(added.count) accounts at \(server.county.code)") }
         }
     }
 }
