@@ -143,8 +143,9 @@ let package = Package(
         .executableTarget(
             name: "edu-sso",
             dependencies: [
-                "Web", "Storage", "OIDC", "Identity",
+                "Web", "Storage", "OIDC", "Identity", "Notify",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -5,7 +5,9 @@ import Foundation
 public struct OutgoingMessage: Sendable, Codable, Equatable {
     public enum Channel: String, Sendable, Codable, CaseIterable {
         case email, sms
-        /// OpenID Connect Back-Channel Logout: `to` is the app's `backchannel_logout_uri`, `body` the logout token.
+        /// OpenID Connect Back-Channel Logout. Queued, `to` is the app's client id and `body` the notice (which
+        /// subject and session); handed to the transport, `to` is the app's `backchannel_logout_uri` and `body`
+        /// the logout token signed for this attempt.
         case logout = "backchannel_logout"
     }
 
@@ -33,7 +35,9 @@ public struct OutgoingMessage: Sendable, Codable, Equatable {
         case .sms:
             return to.count >= 7 ? "\(to.prefix(4))***\(to.suffix(3))" : "***"
         case .logout:
-            // An app's endpoint is no secret, but its query string might be.
+            // The app's client id; an earlier version queued its endpoint, which is no secret, though its query
+            // string might be.
+            guard to.contains("://") else { return to }
             let url = URL(string: to)
             return "\(url?.scheme ?? "?")://\(url?.host ?? "?")\(url?.port.map { ":\($0)" } ?? "")"
         }
@@ -41,7 +45,7 @@ public struct OutgoingMessage: Sendable, Codable, Equatable {
 
     /// The message with every run of four or more digits (codes, default passwords' digits) replaced by asterisks.
     public var summary: String {
-        if channel == .logout { return "logout token" }
+        if channel == .logout { return "logout notice" }
         let text = (subject.isEmpty ? body : subject + " / " + body).replacingOccurrences(of: "\n", with: " ")
         let masked = text.replacingOccurrences(of: "[0-9]{4,}", with: "******", options: .regularExpression)
         return String(masked.prefix(120))

@@ -78,8 +78,8 @@ extension SQLStore: AccountStore {
 
     public func applyRecoveredPassword(
         id: String, hash: String, at: Int64, notChangedSince: Int64, activate: Bool
-    ) async throws -> Bool {
-        let revoked = try await transaction { db -> [String]? in
+    ) async throws -> [SignedInApp]? {
+        let ended = try await transaction { db -> EndedSessions? in
             let activation: SQLQueryString = activate
                 ? """
                     , status = 'active' WHERE id = \(bind: id) AND status = 'disabled' AND self_activation_blocked = 0
@@ -101,13 +101,16 @@ extension SQLStore: AccountStore {
             return try await Self.endSessionsAndGrants(db, accountID: id, at: at)
         }
         accountCache.remove(id)
-        guard let revoked else { return false }
-        for grant in revoked { grantCache.remove(grant) }
-        return true
+        guard let ended else { return nil }
+        for grant in ended.grants { grantCache.remove(grant) }
+        return ended.apps
     }
 
-    public func setAccountStatus(id: String, _ status: Account.Status, at: Int64, blockSelfActivation: Bool) async throws {
-        let revoked = try await transaction { db -> [String] in
+    @discardableResult
+    public func setAccountStatus(
+        id: String, _ status: Account.Status, at: Int64, blockSelfActivation: Bool
+    ) async throws -> [SignedInApp] {
+        let ended = try await transaction { db -> EndedSessions in
             switch status {
             case .active:
                 let enabled = try await db.raw(
@@ -122,7 +125,7 @@ extension SQLStore: AccountStore {
                 if !enabled, try await db.raw("SELECT 1 AS hit FROM accounts WHERE id = \(bind: id)").first() != nil {
                     throw AccountConflict.nationalIDHasActiveAccount
                 }
-                return []
+                return EndedSessions(grants: [], apps: [])
             case .disabled:
                 try await db.raw(
                     """
@@ -137,7 +140,8 @@ extension SQLStore: AccountStore {
             }
         }
         accountCache.remove(id)
-        for grant in revoked { grantCache.remove(grant) }
+        for grant in ended.grants { grantCache.remove(grant) }
+        return ended.apps
     }
 
     /// Every account, in creation order, up to `limit` (the mock county directories list theirs).
@@ -147,14 +151,28 @@ extension SQLStore: AccountStore {
         }
     }
 
-    public func endSessionsAndGrants(accountID: String, at: Int64) async throws {
-        let revoked = try await transaction { db in try await Self.endSessionsAndGrants(db, accountID: accountID, at: at) }
-        for grant in revoked { grantCache.remove(grant) }
+    @discardableResult
+    public func endSessionsAndGrants(accountID: String, at: Int64) async throws -> [SignedInApp] {
+        let ended = try await transaction { db in try await Self.endSessionsAndGrants(db, accountID: accountID, at: at) }
+        for grant in ended.grants { grantCache.remove(grant) }
+        return ended.apps
     }
 
-    /// Deletes the account's browser sessions and revokes its grants (their refresh tokens go with them); returns
-    /// the revoked grants' ids.
-    private static func endSessionsAndGrants(_ db: any SQLDatabase, accountID: String, at: Int64) async throws -> [String] {
+    private struct EndedSessions: Sendable {
+        /// The revoked grants' ids (for the cache).
+        var grants: [String]
+        /// The apps signed in to the ended sessions (for back-channel logout).
+        var apps: [SignedInApp]
+    }
+
+    /// Deletes the account's browser sessions and revokes its grants (their refresh tokens go with them).
+    private static func endSessionsAndGrants(_ db: any SQLDatabase, accountID: String, at: Int64) async throws -> EndedSessions {
+        let apps = try await db.raw(
+            """
+            SELECT DISTINCT g.session_id, g.client_id, g.subject FROM grants g
+            WHERE g.session_id IN (SELECT id FROM browser_sessions WHERE account_id = \(bind: accountID))
+            """
+        ).all().map(Self.signedInApp(from:))
         try await db.raw("DELETE FROM browser_sessions WHERE account_id = \(bind: accountID)").run()
         let grants = try await db.raw(
             "UPDATE grants SET revoked_at = \(bind: at) WHERE subject = \(bind: accountID) AND revoked_at IS NULL RETURNING id"
@@ -162,7 +180,7 @@ extension SQLStore: AccountStore {
         try await db.raw(
             "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE subject = \(bind: accountID))"
         ).run()
-        return grants
+        return EndedSessions(grants: grants, apps: apps)
     }
 
     static func account(from row: any SQLRow) throws -> Account {

@@ -35,12 +35,16 @@ extension SQLStore: AuthorizationCodeStore {
 }
 
 extension SQLStore: GrantStore {
-    public func appsSignedIn(sessionID: String) async throws -> [(clientID: String, subject: String)] {
+    public func appsSignedIn(sessionID: String) async throws -> [SignedInApp] {
         try await read { db in
-            try await db.raw("SELECT DISTINCT client_id, subject FROM grants WHERE session_id = \(bind: sessionID)").all().map {
-                (clientID: try $0.string("client_id"), subject: try $0.string("subject"))
-            }
+            try await db.raw(
+                "SELECT DISTINCT session_id, client_id, subject FROM grants WHERE session_id = \(bind: sessionID)"
+            ).all().map(Self.signedInApp(from:))
         }
+    }
+
+    static func signedInApp(from row: any SQLRow) throws -> SignedInApp {
+        SignedInApp(sessionID: try row.string("session_id"), clientID: try row.string("client_id"), subject: try row.string("subject"))
     }
 
     static func insertGrant(_ grant: Grant, into db: any SQLDatabase) async throws {

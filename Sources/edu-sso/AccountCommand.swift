@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Identity
+import Logging
+import Notify
 import OIDC
 import Storage
 import Web
@@ -146,15 +148,27 @@ private func existingAccount(_ store: SQLStore, _ username: String) async throws
 private func setStatus(
     _ options: ConfigOptions, _ username: String, _ status: Account.Status, blockSelfActivation: Bool = false
 ) async throws {
-    try await withStore(options) { _, store in
+    try await withStore(options) { config, store in
         let account = try await existingAccount(store, username)
+        let signedOut: [SignedInApp]
         do {
-            try await store.setAccountStatus(id: account.id, status, at: Clock.system.now(), blockSelfActivation: blockSelfActivation)
+            signedOut = try await store.setAccountStatus(
+                id: account.id, status, at: Clock.system.now(), blockSelfActivation: blockSelfActivation)
         } catch AccountConflict.nationalIDHasActiveAccount {
             throw ValidationError("Another active account has the same national ID; disable that one first.")
         }
+        if !signedOut.isEmpty {
+            // Sessions only exist once a server ran, so the servers' secrets do too; a serving node delivers.
+            try await checkSecretsAgainstCluster(config, store: store, now: Clock.system.now(), user: .command)
+            let queue = MessageQueue(
+                store: store, secret: try ServerSecret.existing("message-secret", directory: config.keysDir),
+                now: { Clock.system.now() })
+            var logger = Logger(label: "edu-sso")
+            logger.logLevel = .warning
+            await BackchannelLogout.queue(signedOut, clients: store, notifier: queue, logger: logger)
+        }
         print(status == .disabled
-            ? "\(account.address) is now disabled; its sessions ended and its tokens were revoked."
+            ? "\(account.address) is now disabled; its sessions ended, its tokens were revoked, and apps that asked are sent a back-channel logout."
             : "\(account.address) is now active.")
     }
 }

@@ -140,25 +140,25 @@ import Testing
                 Account(id: "off", username: "off.one", passwordHash: "old", name: "停", nationalID: id, status: .disabled, createdAt: 0, updatedAt: 0))
             // An operator lock: activation writes nothing.
             try await store.setAccountStatus(id: "off", .disabled, at: 1, blockSelfActivation: true)
-            #expect(!(try await store.applyRecoveredPassword(id: "off", hash: "new", at: 10, notChangedSince: 0, activate: true)))
+            #expect(try await store.applyRecoveredPassword(id: "off", hash: "new", at: 10, notChangedSince: 0, activate: true) == nil)
             // A plain disable keeps the lock; only enable lifts it.
             try await store.setAccountStatus(id: "off", .disabled, at: 2)
-            #expect(!(try await store.applyRecoveredPassword(id: "off", hash: "new", at: 10, notChangedSince: 0, activate: true)))
+            #expect(try await store.applyRecoveredPassword(id: "off", hash: "new", at: 10, notChangedSince: 0, activate: true) == nil)
             try await store.setAccountStatus(id: "off", .active, at: 3)
             try await store.setAccountStatus(id: "off", .disabled, at: 4)
             // Another active account with the same ID: no second active account.
             try await store.insertAccount(
                 Account(id: "on", username: "on.one", passwordHash: "x", name: "啟", nationalID: id, createdAt: 0, updatedAt: 0))
-            #expect(!(try await store.applyRecoveredPassword(id: "off", hash: "new", at: 10, notChangedSince: 0, activate: true)))
+            #expect(try await store.applyRecoveredPassword(id: "off", hash: "new", at: 10, notChangedSince: 0, activate: true) == nil)
             try await store.setAccountStatus(id: "on", .disabled, at: 5)
             // A reset needs an active account; an activation a disabled one.
-            #expect(!(try await store.applyRecoveredPassword(id: "off", hash: "new", at: 10, notChangedSince: 0, activate: false)))
-            #expect(try await store.applyRecoveredPassword(id: "off", hash: "new", at: 10, notChangedSince: 0, activate: true))
+            #expect(try await store.applyRecoveredPassword(id: "off", hash: "new", at: 10, notChangedSince: 0, activate: false) == nil)
+            #expect(try await store.applyRecoveredPassword(id: "off", hash: "new", at: 10, notChangedSince: 0, activate: true) != nil)
             #expect(try await store.account(id: "off")?.status == .active)
             #expect(try await store.account(id: "off")?.passwordHash == "new")
             // Within the interval after that change, nothing more is written.
-            #expect(!(try await store.applyRecoveredPassword(id: "off", hash: "newer", at: 20, notChangedSince: 9, activate: false)))
-            #expect(try await store.applyRecoveredPassword(id: "off", hash: "newer", at: 20, notChangedSince: 10, activate: false))
+            #expect(try await store.applyRecoveredPassword(id: "off", hash: "newer", at: 20, notChangedSince: 9, activate: false) == nil)
+            #expect(try await store.applyRecoveredPassword(id: "off", hash: "newer", at: 20, notChangedSince: 10, activate: false) != nil)
             #expect(try await store.account(id: "off")?.passwordHash == "newer")
         }
     }

@@ -55,7 +55,7 @@ import Testing
     @Test func aResetBlocksTheNextChangeForADay() async throws {
         try await lifetime.withServices { services, demo, time in
             let account = try #require(try await services.store.account(username: demo.username))
-            func reset(_ password: String) async throws -> Result<Account, AccountRecovery.ResetProblem> {
+            func reset(_ password: String) async throws -> Result<RecoveredPassword, AccountRecovery.ResetProblem> {
                 try await services.accountRecovery.setPassword(
                     accountID: account.id, purpose: .resetPassword, password: password, confirmation: password, ip: "127.0.0.1",
                     userAgent: "test")

@@ -1,3 +1,5 @@
+import OIDC
+
 /// Storage the identity domain needs; implemented once in module Storage.
 
 /// Why an account could not be stored: the database enforces both rules, so they hold under concurrent requests.
@@ -21,19 +23,24 @@ public protocol AccountStore: Sendable {
     /// Sets a password chosen through recovery, in one transaction: only if no password was set after
     /// `notChangedSince` (the 24-hour rule, held under concurrent resets), and for `activate` only if the account
     /// is disabled, may be self-activated, and no other active account has its national ID. Then ends every
-    /// session, revokes every grant, and deletes the account's default password and pending codes. Returns false
-    /// when a condition failed (nothing changed).
+    /// session, revokes every grant, and deletes the account's default password and pending codes. Returns the
+    /// apps signed in to the ended sessions (to be sent a back-channel logout), or nil when a condition failed
+    /// (nothing changed).
     func applyRecoveredPassword(
         id: String, hash: String, at: Int64, notChangedSince: Int64, activate: Bool
-    ) async throws -> Bool
+    ) async throws -> [SignedInApp]?
     /// Disabling also ends every browser session and revokes every grant, in the same transaction, so that
     /// enabling the account later brings none of them back. Enabling throws
     /// `AccountConflict.nationalIDHasActiveAccount` when another active account has the same national ID.
-    /// `blockSelfActivation` (when disabling): 啟用帳號 may not re-enable it; only an operator can.
+    /// `blockSelfActivation` (when disabling): 啟用帳號 may not re-enable it; only an operator can. Returns the
+    /// apps signed in to the sessions a disable ended (to be sent a back-channel logout).
+    @discardableResult
     func setAccountStatus(id: String, _ status: Account.Status, at: Int64, blockSelfActivation: Bool) async throws
+        -> [SignedInApp]
     /// Signs the account out everywhere: its browser sessions end and its grants (with their refresh tokens,
-    /// and the access tokens tied to them) are revoked. A password reset does this.
-    func endSessionsAndGrants(accountID: String, at: Int64) async throws
+    /// and the access tokens tied to them) are revoked. Returns the apps signed in to the ended sessions.
+    @discardableResult
+    func endSessionsAndGrants(accountID: String, at: Int64) async throws -> [SignedInApp]
 }
 
 /// One attempt to sign in, successful or not (the IP login record page shows these).
@@ -187,7 +194,8 @@ public protocol AccountEventStore: Sendable {
 }
 
 extension AccountStore {
-    public func setAccountStatus(id: String, _ status: Account.Status, at: Int64) async throws {
+    @discardableResult
+    public func setAccountStatus(id: String, _ status: Account.Status, at: Int64) async throws -> [SignedInApp] {
         try await setAccountStatus(id: id, status, at: at, blockSelfActivation: false)
     }
 }

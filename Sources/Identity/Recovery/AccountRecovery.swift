@@ -133,10 +133,11 @@ public struct AccountRecovery: Sendable {
     /// Sets the new password of a proven recovery: checks the rule and the 24-hour wait, then stores the hash in
     /// one conditional write that also activates the account (for an activation), ends every session, revokes
     /// every grant and deletes what else could open the account (default password, pending codes); of two
-    /// concurrent resets exactly one wins. Records it. Returns the account as it now is.
+    /// concurrent resets exactly one wins. Records it. Returns the account as it now is, and the apps signed in
+    /// to the sessions it ended.
     public func setPassword(
         accountID: String, purpose: Recovery.Purpose, password: String, confirmation: String, ip: String, userAgent: String
-    ) async throws -> Result<Account, ResetProblem> {
+    ) async throws -> Result<RecoveredPassword, ResetProblem> {
         guard let account = try await accounts.account(id: accountID) else { return .failure(.accountGone) }
         switch (purpose, account.status) {
         case (.resetPassword, .disabled): return .failure(.wrongStatus(.disabled))
@@ -154,7 +155,7 @@ public struct AccountRecovery: Sendable {
             return .failure(.rule(violation))
         }
         let now = clock.now()
-        guard try await accounts.applyRecoveredPassword(
+        guard let signedOut = try await accounts.applyRecoveredPassword(
             id: account.id, hash: try await hasher.hash(password), at: now, notChangedSince: now - Self.changeInterval,
             activate: purpose == .activateAccount)
         else { return .failure(.changedMeanwhile) }
@@ -163,6 +164,14 @@ public struct AccountRecovery: Sendable {
                 accountID: account.id, at: now, kind: purpose == .activateAccount ? .accountActivated : .passwordReset, ip: ip,
                 userAgent: userAgent))
         guard let updated = try await accounts.account(id: account.id) else { return .failure(.accountGone) }
-        return .success(updated)
+        return .success(RecoveredPassword(account: updated, signedOutApps: signedOut))
     }
+}
+
+/// A password set through recovery.
+public struct RecoveredPassword: Sendable {
+    /// The account as it now is.
+    public var account: Account
+    /// The apps signed in to the sessions the new password ended: each is sent a back-channel logout.
+    public var signedOutApps: [SignedInApp]
 }

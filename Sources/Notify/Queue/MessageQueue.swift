@@ -105,3 +105,11 @@ public struct MessageQueue: Sendable {
         return OutgoingMessage(channel: queued.channel, to: queued.recipient, subject: content.subject, body: content.body)
     }
 }
+
+/// The queue alone is a `Notifier` for processes that deliver nothing themselves (an operator command): what
+/// it stores is delivered by a serving node's dispatcher on its next poll.
+extension MessageQueue: Notifier {
+    public func send(_ message: OutgoingMessage, validFor seconds: Int64) async throws {
+        _ = try await enqueue(message, validFor: seconds)
+    }
+}

@@ -120,9 +120,23 @@ public struct Grant: Sendable, Codable, Equatable {
 public protocol GrantStore: Sendable {
     func grant(id: String) async throws -> Grant?
     func revokeGrant(id: String, at: Int64) async throws
-    /// The apps (and the subject each knows) that received tokens in browser session `sessionID`: whom a
-    /// back-channel logout of that session goes to.
-    func appsSignedIn(sessionID: String) async throws -> [(clientID: String, subject: String)]
+    /// The apps that received tokens in browser session `sessionID`: whom a back-channel logout of that session
+    /// goes to.
+    func appsSignedIn(sessionID: String) async throws -> [SignedInApp]
+}
+
+/// An app that received tokens in a browser session, and the subject it knows: one back-channel logout notice
+/// when that session ends.
+public struct SignedInApp: Sendable, Hashable, Codable {
+    public var sessionID: String
+    public var clientID: String
+    public var subject: String
+
+    public init(sessionID: String, clientID: String, subject: String) {
+        self.sessionID = sessionID
+        self.clientID = clientID
+        self.subject = subject
+    }
 }
 
 public struct RefreshTokenRecord: Sendable, Codable, Equatable {

@@ -96,6 +96,9 @@ public final class Services: Sendable {
             accounts: store, records: loginRecords, hasher: passwordHasher, clock: clock)
         self.captcha = try Captcha(store: store, clock: clock, testCode: config.captchaTestCode)
         self.directory = try SchoolDirectory.current(dataDir: config.dataDir)
+        // Logout notices are signed when they are delivered, by the node that delivers them.
+        var senders = senders
+        senders.logout = LogoutNoticeSender(transport: senders.logout, clients: store, tokens: tokens)
         self.senders = senders
         self.messageTemplates = try await MessageTemplates()
         let dispatcher = MessageDispatcher(
@@ -218,33 +221,18 @@ extension Services {
 }
 
 extension Services {
-    /// How long a logout token is valid, and so how long its delivery is retried.
-    static let logoutTokenLifetime: Int64 = 600
-
-    /// OpenID Connect Back-Channel Logout: every app that received tokens in `session` and registered a
-    /// `backchannel_logout_uri` is sent a logout token, through the durable queue (delivered with retries by
-    /// whichever node leases it). A failure to queue is logged; it never keeps the student from signing out.
+    /// Back-channel logout of a session the student ended: every app that received tokens in it is told.
     func notifyAppsOfLogout(session: BrowserSession) async {
-        let apps: [(clientID: String, subject: String)]
         do {
-            apps = try await store.appsSignedIn(sessionID: session.id)
+            await notifyAppsOfLogout(try await store.appsSignedIn(sessionID: session.id))
         } catch {
             logger.error("back-channel logout not queued", metadata: ["error_type": "\(type(of: error))"])
-            return
         }
-        // One app's failure does not keep the others from being told.
-        for (clientID, subject) in apps {
-            do {
-                guard let client = try await store.client(id: clientID), let uri = client.backchannelLogoutURI else { continue }
-                let token = try await tokens.logoutToken(
-                    client: client, subject: subject, sessionID: session.id, lifetime: Self.logoutTokenLifetime)
-                try await notifier.send(
-                    OutgoingMessage(channel: .logout, to: uri, subject: "", body: token), validFor: Self.logoutTokenLifetime)
-            } catch {
-                logger.error(
-                    "back-channel logout not queued", metadata: ["client_id": "\(clientID)", "error_type": "\(type(of: error))"])
-            }
-        }
+    }
+
+    /// Back-channel logout of sessions that ended (see `BackchannelLogout`).
+    func notifyAppsOfLogout(_ apps: [SignedInApp]) async {
+        await BackchannelLogout.queue(apps, clients: store, notifier: notifier, logger: logger)
     }
 
     /// Renders message `template` for each (channel, recipient) and queues it; returns without waiting for delivery.

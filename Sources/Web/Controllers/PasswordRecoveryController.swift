@@ -345,7 +345,7 @@ struct PasswordRecoveryController: Sendable {
             taken.provenAt != nil, taken.completedAt == nil
         else { return expired(request, context) }
         recovery = taken
-        let outcome: Result<Account, AccountRecovery.ResetProblem>
+        let outcome: Result<RecoveredPassword, AccountRecovery.ResetProblem>
         do {
             outcome = try await self.recovery.setPassword(
                 accountID: accountID, purpose: recovery.purpose, password: form.first("password") ?? "",
@@ -356,9 +356,11 @@ struct PasswordRecoveryController: Sendable {
         }
         if case .failure = outcome { try await services.store.saveRecovery(taken) }
         switch outcome {
-        case .success(let account):
+        case .success(let recovered):
             recovery.completedAt = services.clock.now()
-            // The password is set: whatever fails from here on, the owner must still be told.
+            let account = recovered.account
+            // The password is set: whatever fails from here on, the owner and the apps must still be told.
+            await services.notifyAppsOfLogout(recovered.signedOutApps)
             if let email = account.email {
                 do {
                     try await services.send(
