@@ -15,6 +15,10 @@ public struct AppConfig: Sendable {
     /// never public. No port: no admin listener.
     public var adminHost = "127.0.0.1"
     public var adminPort: Int?
+    /// Serve HTTPS directly: the certificate chain and its private key, both PEM. Without them the server speaks
+    /// plain HTTP, for a TLS-terminating proxy in front (see `trusted_proxies`).
+    public var tlsCertificateFile: String?
+    public var tlsKeyFile: String?
     public var dataDir = "data"
     public var keysDir = "keys"
     /// `sqlite:PATH` or `postgres://USER@HOST:PORT/DATABASE`; defaults to `sqlite:<data_dir>/edu-sso.sqlite`.
@@ -178,6 +182,8 @@ public struct AppConfig: Sendable {
             guard let value = Int(raw) else { throw ConfigError("admin_port must be an integer, not '\(raw)'.") }
             return value
         }
+        tlsCertificateFile = reader.optionalString("tls_certificate_file")
+        tlsKeyFile = reader.optionalString("tls_key_file")
         dataDir = reader.string("data_dir", dataDir)
         keysDir = reader.string("keys_dir", keysDir)
         databaseURL = reader.optionalString("database_url")
@@ -265,6 +271,12 @@ public struct AppConfig: Sendable {
             throw ConfigError("log_format must be text, json or logfmt.")
         }
         guard (1...65535).contains(port) else { throw ConfigError("port must be between 1 and 65535.") }
+        if (tlsCertificateFile == nil) != (tlsKeyFile == nil) {
+            throw ConfigError("tls_certificate_file and tls_key_file go together.")
+        }
+        if tlsCertificateFile != nil && !usesHTTPS {
+            throw ConfigError("Serving TLS (tls_certificate_file) needs an https issuer: the issuer is the address apps use.")
+        }
         if let adminPort, !(0...65535).contains(adminPort) || adminPort == port {
             throw ConfigError("admin_port must be between 0 and 65535 (0: any free port) and differ from port.")
         }

@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Identity
 import Logging
 import OIDC
@@ -165,12 +167,13 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
         DevOutboxController(services: services).addRoutes(to: router)
     }
 
+    let http1 = HTTPServerBuilder.http1(
+        configuration: .init(
+            additionalChannelHandlers: [StaticDocumentHandler(documents: services.staticDocuments)],
+            idleTimeout: .seconds(config.connectionIdleTimeoutSeconds)))
     let application = Application(
         router: router,
-        server: .http1(
-            configuration: .init(
-                additionalChannelHandlers: [StaticDocumentHandler(documents: services.staticDocuments)],
-                idleTimeout: .seconds(config.connectionIdleTimeoutSeconds))),
+        server: try ServerTLS.configuration(config).map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
         configuration: .init(address: .hostname(config.host, port: config.port)),
         // Graceful shutdown runs in reverse order: the HTTP server stops first, then the record writer flushes,
         // the dispatcher and housekeeping stop, the admin listener (metrics stay readable while draining) and
