@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 need_system_libraries() {
   local missing=()
-  [ -f /usr/include/argon2.h ] || missing+=(libargon2-dev)
+  [ -f /usr/include/sodium.h ] || missing+=(libsodium-dev)
   [ -f /usr/include/qrencode.h ] || missing+=(libqrencode-dev)
   # OpenSSL 3 or later (EVP_PKEY_get_base_id); Debian 12 ships 3.0.
   [ -f /usr/include/openssl/evp.h ] || missing+=(libssl-dev)
@@ -12,7 +12,7 @@ need_system_libraries() {
     apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "EduSSO needs these system libraries: ${missing[*]}" >&2
-    echo "Install them with: sudo apt-get install ${missing[*]}   (macOS: brew install argon2 qrencode openssl@3)" >&2
+    echo "Install them with: sudo apt-get install ${missing[*]}   (macOS: brew install libsodium qrencode openssl@3)" >&2
     exit 1
   fi
 }

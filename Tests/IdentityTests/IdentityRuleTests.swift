@@ -40,6 +40,20 @@ import Testing
         #expect(!(await hasher.verify("Passw0rd!", against: "$2y$10$notargon")))
     }
 
+    /// Hashes stored before the switch to libsodium were made by the reference libargon2: they still verify.
+    /// This one is libargon2's `argon2id_hash_encoded(t=2, m=19456, p=1)` of "Passw0rd1234" with salt 01…10.
+    @Test func aHashMadeByTheReferenceLibraryStillVerifies() async throws {
+        let reference = "$argon2id$v=19$m=19456,t=2,p=1$AQIDBAUGBwgJCgsMDQ4PEA$6Gx9sb7fd4IA0P/9bPnrWcEo7xJamOg+V5CgL85oPtQ"
+        let hasher = PasswordHasher(parameters: .owasp)
+        #expect(await hasher.verify("Passw0rd1234", against: reference))
+        #expect(!(await hasher.verify("Passw0rd1235", against: reference)))
+        #expect(!hasher.needsRehash(reference))
+        // And what libsodium writes is the same PHC string shape, salt and hash unpadded Base64.
+        let fresh = try await hasher.hash("Passw0rd1234")
+        let fields = fresh.split(separator: "$")
+        #expect(fields.count == 5 && fields[2] == "m=19456,t=2,p=1" && fields[3].count == 22 && fields[4].count == 43)
+    }
+
     @Test func weakerParametersNeedRehash() async throws {
         let weak = PasswordHasher(parameters: .init(memoryKiB: 8 * 1024, iterations: 1, parallelism: 1))
         let hash = try await weak.hash("secret123")

@@ -1,9 +1,10 @@
-import CArgon2
+import CSodium
 import Foundation
 
-/// Argon2id password hashing through the reference implementation (libargon2), with hashes in the standard PHC
-/// string format so that parameters can be raised later: a hash made with weaker parameters is re-made at the
-/// next successful sign-in.
+/// Argon2id password hashing through libsodium (its SIMD implementation, picked for the CPU at run time), with
+/// hashes in the standard PHC string format (`$argon2id$v=19$m=…,t=…,p=1$salt$hash`, as libargon2 writes them, so
+/// hashes made by either verify with the other), so that parameters can be raised later: a hash made with weaker
+/// parameters is re-made at the next successful sign-in. libsodium computes one lane (p = 1) only.
 ///
 /// Hashing is deliberately expensive (tens of milliseconds, ~19 MiB), so it runs on its own bounded queue: a
 /// sign-in storm waits its turn there instead of starving the event loops that serve everything else.
@@ -28,6 +29,9 @@ public final class PasswordHasher: Sendable {
     private let queue: OperationQueue
 
     public init(parameters: Parameters = .owasp, maxConcurrent: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        precondition(parameters.parallelism == 1, "libsodium's Argon2id computes one lane (p = 1)")
+        // Idempotent and thread-safe; picks the Argon2 implementation for this CPU.
+        precondition(sodium_init() >= 0, "libsodium failed to initialise")
         self.parameters = parameters
         let queue = OperationQueue()
         queue.name = "edu-sso.password-hashing"
@@ -40,7 +44,7 @@ public final class PasswordHasher: Sendable {
         return try await run { try Self.hashNow(password, parameters: parameters) }
     }
 
-    /// Constant-time verification (libargon2 compares with its own constant-time routine).
+    /// Constant-time verification (libsodium compares with its constant-time `sodium_memcmp`).
     public func verify(_ password: String, against encoded: String) async -> Bool {
         (try? await run { Self.verifyNow(password, encoded: encoded) }) ?? false
     }
@@ -61,26 +65,20 @@ public final class PasswordHasher: Sendable {
     }
 
     static func hashNow(_ password: String, parameters: Parameters) throws -> String {
-        var salt = [UInt8](repeating: 0, count: 16)
-        var generator = SystemRandomNumberGenerator()
-        for index in salt.indices { salt[index] = UInt8.random(in: .min ... .max, using: &generator) }
-        let passwordBytes = Array(password.utf8)
-        let hashLength = 32
-        let encodedLength = argon2_encodedlen(
-            parameters.iterations, parameters.memoryKiB, parameters.parallelism, UInt32(salt.count),
-            UInt32(hashLength), Argon2_id)
-        var encoded = [CChar](repeating: 0, count: encodedLength)
-        let status = argon2id_hash_encoded(
-            parameters.iterations, parameters.memoryKiB, parameters.parallelism, passwordBytes, passwordBytes.count,
-            salt, salt.count, hashLength, &encoded, encodedLength)
-        guard status == ARGON2_OK.rawValue else { throw PasswordHashError.failed(Int(status)) }
+        // libsodium draws the 16-byte salt itself (randombytes) and writes a 32-byte hash.
+        var encoded = [CChar](repeating: 0, count: Int(crypto_pwhash_STRBYTES))
+        let passwordBytes = Array(password.utf8).map { CChar(bitPattern: $0) }
+        let status = crypto_pwhash_str_alg(
+            &encoded, passwordBytes, UInt64(passwordBytes.count), UInt64(parameters.iterations),
+            Int(parameters.memoryKiB) * 1024, crypto_pwhash_ALG_ARGON2ID13)
+        guard status == 0 else { throw PasswordHashError.failed(Int(status)) }
         return String(decoding: encoded.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     static func verifyNow(_ password: String, encoded: String) -> Bool {
         guard encoded.hasPrefix("$argon2id$") else { return false }
-        let passwordBytes = Array(password.utf8)
-        return argon2id_verify(encoded, passwordBytes, passwordBytes.count) == ARGON2_OK.rawValue
+        let passwordBytes = Array(password.utf8).map { CChar(bitPattern: $0) }
+        return crypto_pwhash_str_verify(encoded, passwordBytes, UInt64(passwordBytes.count)) == 0
     }
 
     /// Reads m, t and p from `$argon2id$v=19$m=…,t=…,p=…$salt$hash`.
