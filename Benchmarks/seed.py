@@ -1,4 +1,6 @@
-"""Signs the bench student in once, then mints refresh tokens through silent (prompt=none) authorizations."""
+"""Signs the bench student in once, then mints refresh tokens through silent (prompt=none) authorizations.
+
+usage: seed.py WORK COUNT [LEVELS]: COUNT refresh tokens split over the connection counts LEVELS ("1,16")."""
 import os
 import re
 import sys
@@ -8,6 +10,7 @@ import requests
 
 issuer = os.environ["EDU_SSO_ISSUER"]
 work, count = sys.argv[1], int(sys.argv[2])
+levels = [int(level) for level in (sys.argv[3] if len(sys.argv) > 3 else "1,16").split(",")]
 auth = ("bench", "bench-secret-0123456789")
 browser = requests.Session()
 
@@ -41,7 +44,7 @@ tokens = exchange(code_of(done))
 open(os.path.join(work, "access_token"), "w").write(tokens["access_token"])
 # The signed-in browser's cookies, for the silent-authorization line (a class signing in to an app at 08:00).
 open(os.path.join(work, "cookie"), "w").write("; ".join(f"{c.name}={c.value}" for c in browser.cookies))
-for connections in (1, 16):
+for connections in levels:
     with open(os.path.join(work, f"refresh_tokens.{connections}"), "w") as out:
-        for _ in range(count // 2):
+        for _ in range(count // len(levels)):
             out.write(exchange(code_of(authorize("none")))["refresh_token"] + "\n")

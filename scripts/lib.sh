@@ -49,6 +49,9 @@ need_postgres() {
 }
 
 # start_test_postgres [DIR [PORT]]: in DIR (default: a new temporary folder) on PORT (default: a random one).
+# PG_SETTINGS replaces the durability settings: the tests turn fsync off (a crash loses a throwaway database);
+# the benchmarks keep fsync and full-page writes and commit asynchronously, like SQLite's WAL with
+# synchronous=NORMAL (a crash may lose the last commits, never corrupts).
 start_test_postgres() {
   need_postgres
   PG_DIR=${1:-$(mktemp -d /tmp/edu-sso-pg.XXXXXX)}
@@ -63,7 +66,7 @@ start_test_postgres() {
   fi
   "${as[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   "${as[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 start \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$PG_DIR -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" >/dev/null
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$PG_DIR -c max_connections=300 ${PG_SETTINGS:--c fsync=off -c synchronous_commit=off -c full_page_writes=off}" >/dev/null
   PG_ADMIN_URL="postgres://postgres@127.0.0.1:$port/postgres?sslmode=disable"
   PG_PORT=$port
   PG_AS=("${as[@]}")
