@@ -1,6 +1,7 @@
 """Signs the bench student in once, then mints refresh tokens through silent (prompt=none) authorizations.
 
-usage: seed.py WORK COUNT [LEVELS]: COUNT refresh tokens split over the connection counts LEVELS ("1,16")."""
+usage: seed.py WORK COUNT [LEVELS]: COUNT refresh tokens split over the connection counts LEVELS ("1,16"), in
+proportion to the connection count (a line at 16 connections uses several times as many as one at 1)."""
 import os
 import re
 import sys
@@ -44,7 +45,8 @@ tokens = exchange(code_of(done))
 open(os.path.join(work, "access_token"), "w").write(tokens["access_token"])
 # The signed-in browser's cookies, for the silent-authorization line (a class signing in to an app at 08:00).
 open(os.path.join(work, "cookie"), "w").write("; ".join(f"{c.name}={c.value}" for c in browser.cookies))
+weights = {level: level ** 0.5 for level in levels}
 for connections in levels:
     with open(os.path.join(work, f"refresh_tokens.{connections}"), "w") as out:
-        for _ in range(count // len(levels)):
+        for _ in range(int(count * weights[connections] / sum(weights.values()))):
             out.write(exchange(code_of(authorize("none")))["refresh_token"] + "\n")

@@ -85,8 +85,12 @@ import Testing
     }
 
     @Test func theAdminListenerIsNeverOnEveryInterface() {
-        for wildcard in ["0.0.0.0", "::"] {
-            #expect(throws: ConfigError.self) { try AppConfig(values: ["admin_port": "9464", "admin_host": wildcard]) }
+        // Every spelling of the wildcard, a public address, and a name that could resolve anywhere.
+        for refused in ["0.0.0.0", "::", "[::]", "::0", "0:0:0:0:0:0:0:0", "0", "*", "203.0.113.7", "2001:db8::1", "admin.example.edu.tw"] {
+            #expect(throws: ConfigError.self, "\(refused)") { try AppConfig(values: ["admin_port": "9464", "admin_host": refused]) }
+        }
+        for accepted in ["127.0.0.1", "::1", "localhost", "192.168.10.2", "172.20.0.9", "fd12:3456::9", "::ffff:10.1.2.3"] {
+            #expect((try? AppConfig(values: ["admin_port": "9464", "admin_host": accepted]))?.adminHost == accepted, "\(accepted)")
         }
         #expect(throws: ConfigError.self) {
             try AppConfig(values: ["admin_port": "9464", "admin_host": "10.0.0.5", "development": "true"])

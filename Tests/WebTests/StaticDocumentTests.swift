@@ -35,6 +35,9 @@ import Testing
                 for uri in ["/oidc/v1/jwksets", "/oidc/v1/jwksets?x=1"] {
                     let cached = try await client.execute(uri: uri, method: .get, headers: [.ifNoneMatch: etag])
                     #expect(cached.status == .notModified && cached.body.readableBytes == 0, "\(uri)")
+                    // RFC 9110 §8.6: a 304 carries no Content-Length, or the 200's.
+                    let length = cached.headers[.contentLength]
+                    #expect(length == nil || length == String(jwks.body.readableBytes), "\(uri): \(length ?? "-")")
                 }
                 // A rotation changes the document and its version at once.
                 try await built.services.keys.rotate([.es256], immediately: true)

@@ -312,11 +312,12 @@ public struct AppConfig: Sendable {
             throw ConfigError(
                 "development: true runs on this machine only; trusted_proxies may name loopback proxies only (127.0.0.1, ::1).")
         }
-        // The admin listener serves /metrics without authentication: it must sit on a named private address.
+        // The admin listener serves /metrics without authentication: it must sit on a loopback or private address
+        // (a wildcard in any spelling, a public address or a name that could resolve to one would publish it).
         if adminPort != nil {
-            if ["0.0.0.0", "::", "[::]", "*"].contains(adminHost) {
+            if !IPRange.isPrivate(host: adminHost) {
                 throw ConfigError(
-                    "admin_host \(adminHost) listens on every interface and would publish /metrics; name a loopback or private address.")
+                    "admin_host \(adminHost) is not a loopback or private IP address; /metrics must not be public. Name one (127.0.0.1, 10.x, 172.16-31.x, 192.168.x, fd…).")
             }
             if development && !IPRange.isLoopback(host: adminHost) {
                 throw ConfigError("development: true runs on this machine only; admin_host must be a loopback address.")

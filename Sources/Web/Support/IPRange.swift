@@ -82,6 +82,18 @@ public struct IPRange: Sendable, Equatable, CustomStringConvertible {
         network.count == 4 ? network[0] == 127 && prefixLength >= 8 : network == Self.loopback[1].network && prefixLength == 128
     }
 
+    /// Loopback, and the ranges no public route reaches: RFC 1918, shared address space (RFC 6598), IPv4 and
+    /// IPv6 link-local, and IPv6 unique-local (fc00::/7).
+    static let privateRanges = loopback + ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "169.254.0.0/16",
+        "fc00::/7", "fe80::/10"].map { IPRange($0)! }
+
+    /// Whether `host` is `localhost` or an IP address in a loopback or private range (not a name, which could
+    /// resolve anywhere, and not a wildcard such as 0.0.0.0 or ::, in any spelling).
+    public static func isPrivate(host: String) -> Bool {
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return bare.lowercased() == "localhost" || privateRanges.contains { $0.contains(bare) }
+    }
+
     /// Whether a host name or address can only be reached from this machine.
     public static func isLoopback(host: String) -> Bool {
         let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))

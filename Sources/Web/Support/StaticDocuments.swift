@@ -150,6 +150,8 @@ final class StaticDocuments: Sendable {
         if Self.matches(request.headers[values: .ifNoneMatch], etag: document.etag) {
             var headers = document.headers
             headers[.contentType] = nil
+            // Hummingbird would write Content-Length: 0 for the empty body; a 304 may carry only the 200's length.
+            headers[.contentLength] = String(document.body.readableBytes)
             return Response(status: .notModified, headers: headers)
         }
         return Response(status: .ok, headers: document.headers, body: .init(byteBuffer: document.body))
