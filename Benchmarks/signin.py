@@ -42,14 +42,16 @@ class Browser:
         if body is not None:
             body = urlencode(body)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        for attempt in (1, 2):
+        # A GET may be sent again once, on a fresh connection, if the server had closed the idle keep-alive one;
+        # a POST never is (a password or a code must not be sent twice): its failure is counted.
+        attempts = (1, 2) if method == "GET" else (2,)
+        for attempt in attempts:
             try:
                 self.connection.request(method, path, body=body, headers=headers)
                 response = self.connection.getresponse()
                 text = response.read().decode()
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                # The server closed an idle keep-alive connection: reconnect once.
                 self.connection.close()
                 if attempt == 2:
                     raise
@@ -122,6 +124,7 @@ def work(index):
             with lock:
                 failures.append(str(error))
             browser = Browser()
+            time.sleep(0.2)  # back off: a failing server is not hammered by a tight retry loop
             continue
         done += 1
         with lock:
