@@ -12,7 +12,7 @@ public struct OutgoingMessage: Sendable, Codable, Equatable {
     }
 
     public var channel: Channel
-    /// The e-mail address, mobile number or logout URI.
+    /// The e-mail address or mobile number; for a logout notice, the client id (the URI once handed to the transport).
     public var to: String
     /// Empty for text messages.
     public var subject: String

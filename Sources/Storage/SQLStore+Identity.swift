@@ -167,20 +167,52 @@ extension SQLStore: AccountStore {
 
     /// Deletes the account's browser sessions and revokes its grants (their refresh tokens go with them).
     private static func endSessionsAndGrants(_ db: any SQLDatabase, accountID: String, at: Int64) async throws -> EndedSessions {
-        let apps = try await db.raw(
-            """
-            SELECT DISTINCT g.session_id, g.client_id, g.subject FROM grants g
-            WHERE g.session_id IN (SELECT id FROM browser_sessions WHERE account_id = \(bind: accountID))
-            """
-        ).all().map(Self.signedInApp(from:))
-        try await db.raw("DELETE FROM browser_sessions WHERE account_id = \(bind: accountID)").run()
-        let grants = try await db.raw(
-            "UPDATE grants SET revoked_at = \(bind: at) WHERE subject = \(bind: accountID) AND revoked_at IS NULL RETURNING id"
-        ).all().map { try $0.string("id") }
+        try await endSessions(db, accountID: accountID, except: nil, at: at)
+    }
+
+    /// Ends the account's browser sessions, all or all but `keptID`, and revokes the grants not made in the kept
+    /// session, with their refresh tokens. Unredeemed codes are spent first (all of the account's: one lives a
+    /// minute, and the student keeping a session is not redeeming one while changing the account), so that a
+    /// code issued just before cannot become a live grant after; on PostgreSQL this waits for a redemption in
+    /// flight, whose grant the UPDATE below then sees. The apps to tell are those of the ended sessions: from
+    /// the grants this revokes (RETURNING, so a grant committed meanwhile is not missed) and from grants revoked
+    /// earlier in those sessions (the app may still hold its own session).
+    private static func endSessions(
+        _ db: any SQLDatabase, accountID: String, except keptID: String?, at: Int64
+    ) async throws -> EndedSessions {
         try await db.raw(
-            "DELETE FROM refresh_tokens WHERE grant_id IN (SELECT id FROM grants WHERE subject = \(bind: accountID))"
+            "UPDATE authorization_codes SET redeemed_at = \(bind: at) WHERE subject = \(bind: accountID) AND redeemed_at IS NULL"
         ).run()
-        return EndedSessions(grants: grants, apps: apps)
+        let notKept: SQLQueryString = keptID.map { " AND id <> \(bind: $0)" } ?? ""
+        let notFromKept: SQLQueryString = keptID.map { " AND (session_id IS NULL OR session_id <> \(bind: $0))" } ?? ""
+        var apps = Set(
+            try await db.raw(
+                """
+                SELECT DISTINCT session_id, client_id, subject FROM grants
+                WHERE revoked_at IS NOT NULL AND session_id IN
+                    (SELECT id FROM browser_sessions WHERE account_id = \(bind: accountID)\(notKept))
+                """
+            ).all().map(Self.signedInApp(from:)))
+        let ended = Set(
+            try await db.raw("DELETE FROM browser_sessions WHERE account_id = \(bind: accountID)\(notKept) RETURNING id")
+                .all().map { try $0.string("id") })
+        let revoked = try await db.raw(
+            """
+            UPDATE grants SET revoked_at = \(bind: at) WHERE subject = \(bind: accountID) AND revoked_at IS NULL\(notFromKept)
+            RETURNING id, session_id, client_id, subject
+            """
+        ).all()
+        for row in revoked {
+            guard let sessionID = try row.optionalString("session_id"), ended.contains(sessionID) else { continue }
+            apps.insert(try Self.signedInApp(from: row))
+        }
+        try await db.raw(
+            """
+            DELETE FROM refresh_tokens WHERE grant_id IN
+                (SELECT id FROM grants WHERE subject = \(bind: accountID) AND revoked_at IS NOT NULL)
+            """
+        ).run()
+        return EndedSessions(grants: try revoked.map { try $0.string("id") }, apps: Array(apps))
     }
 
     static func account(from row: any SQLRow) throws -> Account {
@@ -422,25 +454,10 @@ extension SQLStore: SessionStore {
         }
     }
 
-    public func endOtherSessions(accountID: String, except keptID: String, at: Int64) async throws {
-        let revoked = try await transaction { db in
-            try await db.raw("DELETE FROM browser_sessions WHERE account_id = \(bind: accountID) AND id <> \(bind: keptID)").run()
-            let grants = try await db.raw(
-                """
-                UPDATE grants SET revoked_at = \(bind: at)
-                WHERE subject = \(bind: accountID) AND (session_id IS NULL OR session_id <> \(bind: keptID)) AND revoked_at IS NULL
-                RETURNING id
-                """
-            ).all().map { try $0.string("id") }
-            try await db.raw(
-                """
-                DELETE FROM refresh_tokens WHERE grant_id IN
-                    (SELECT id FROM grants WHERE subject = \(bind: accountID) AND revoked_at IS NOT NULL)
-                """
-            ).run()
-            return grants
-        }
-        for grant in revoked { grantCache.remove(grant) }
+    public func endOtherSessions(accountID: String, except keptID: String, at: Int64) async throws -> [SignedInApp] {
+        let ended = try await transaction { db in try await Self.endSessions(db, accountID: accountID, except: keptID, at: at) }
+        for grant in ended.grants { grantCache.remove(grant) }
+        return ended.apps
     }
 }
 

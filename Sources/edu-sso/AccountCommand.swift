@@ -150,6 +150,9 @@ private func setStatus(
 ) async throws {
     try await withStore(options) { config, store in
         let account = try await existingAccount(store, username)
+        // Prepared before the account changes, so that a keys folder that is not the servers' refuses the
+        // command instead of ending sessions whose apps are then never told.
+        let notices = status == .disabled ? try await logoutNoticeQueue(config, store: store) : nil
         let signedOut: [SignedInApp]
         do {
             signedOut = try await store.setAccountStatus(
@@ -157,18 +160,34 @@ private func setStatus(
         } catch AccountConflict.nationalIDHasActiveAccount {
             throw ValidationError("Another active account has the same national ID; disable that one first.")
         }
-        if !signedOut.isEmpty {
-            // Sessions only exist once a server ran, so the servers' secrets do too; a serving node delivers.
-            try await checkSecretsAgainstCluster(config, store: store, now: Clock.system.now(), user: .command)
-            let queue = MessageQueue(
-                store: store, secret: try ServerSecret.existing("message-secret", directory: config.keysDir),
-                now: { Clock.system.now() })
-            var logger = Logger(label: "edu-sso")
-            logger.logLevel = .warning
-            await BackchannelLogout.queue(signedOut, clients: store, notifier: queue, logger: logger)
+        guard status == .disabled else {
+            print("\(account.address) is now active.")
+            return
         }
-        print(status == .disabled
-            ? "\(account.address) is now disabled; its sessions ended, its tokens were revoked, and apps that asked are sent a back-channel logout."
-            : "\(account.address) is now active.")
+        print("\(account.address) is now disabled; its sessions ended and its tokens were revoked.")
+        guard !signedOut.isEmpty else { return }
+        guard let notices else {
+            // Only reachable if a session exists although no server ever recorded its secrets.
+            print("No back-channel logout was queued (no server has run on this database); apps not told: \(Set(signedOut.map(\.clientID)).sorted().joined(separator: ", ")).")
+            return
+        }
+        var logger = Logger(label: "edu-sso")
+        logger.logLevel = .warning
+        let result = await BackchannelLogout.queue(signedOut, clients: store, notifier: notices, logger: logger)
+        print("\(result.queued) back-channel logout notice(s) queued; a serving node signs and delivers them.")
+        if !result.notQueued.isEmpty {
+            print("Not queued (the apps are not told): \(result.notQueued.joined(separator: ", ")).")
+        }
     }
+}
+
+/// The queue back-channel logout notices go to: it seals them with `message-secret`, which must be the servers'.
+/// Nil when no server has started on this database (it records the secrets), so no session exists to end.
+private func logoutNoticeQueue(_ config: AppConfig, store: SQLStore) async throws -> MessageQueue? {
+    let now = Clock.system.now()
+    guard try await store.clusterFingerprints(proposing: [:], now: now)["message-secret"] != nil else { return nil }
+    try await checkSecretsAgainstCluster(config, store: store, now: now, user: .command, names: ["message-secret"])
+    return MessageQueue(
+        store: store, secret: try ServerSecret.existing("message-secret", directory: config.keysDir),
+        now: { Clock.system.now() })
 }

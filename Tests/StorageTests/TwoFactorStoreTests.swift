@@ -111,33 +111,79 @@ extension SQLStoreTests {
 }
 
 extension SQLStoreTests {
+    /// Account "a" with sessions kept, other-1, other-2 (and "b" with one): grants from-kept, from-other (with a
+    /// refresh token), revoked-earlier (app "d", other-2, revoked before), from-ended (an old session, gone), and
+    /// a code not yet redeemed.
+    func accountWithSessionsAndGrants(_ store: SQLStore) async throws {
+        func session(_ id: String, _ account: String) -> BrowserSession {
+            BrowserSession(
+                id: id, tokenHash: "hash-" + id, accountID: account, authTime: 1, amr: ["pwd"], createdAt: 1,
+                expiresAt: 1000, ip: "10.0.0.1", userAgent: "")
+        }
+        func code(_ name: String, client: String = "c", session: String) -> AuthorizationCode {
+            AuthorizationCode(
+                codeHash: "code-" + name, grantID: name, clientID: client, redirectURI: "https://a/cb", scopes: ["openid"],
+                nonce: nil, codeChallenge: nil,
+                authentication: Authentication(subject: "a", authTime: 1, amr: ["pwd"], sessionID: session), expiresAt: 100)
+        }
+        for (id, account) in [("kept", "a"), ("other-1", "a"), ("other-2", "a"), ("someone-else", "b")] {
+            try await store.saveSession(session(id, account))
+        }
+        for (grant, client, sessionID) in [
+            ("from-kept", "c", "kept"), ("from-other", "c", "other-1"), ("revoked-earlier", "d", "other-2"),
+            ("from-ended", "e", "ended-long-ago"),
+        ] {
+            try await store.saveCode(code(grant, client: client, session: sessionID))
+            _ = try await store.redeemCode(hash: "code-" + grant, now: 2)
+        }
+        try await store.revokeGrant(id: "revoked-earlier", at: 3)
+        #expect(try await store.saveRefreshToken(refreshRecord("rt-other", grant: "from-other")))
+        try await store.saveCode(code("pending", session: "other-1"))
+    }
+
     @Test(arguments: Backend.available) func turningTwoFactorOnEndsTheAccountsOtherSessionsAndTheirGrants(_ backend: Backend) async throws {
         try await backend.withStore { (store: SQLStore) async throws in
-            func session(_ id: String, _ account: String) -> BrowserSession {
-                BrowserSession(
-                    id: id, tokenHash: "hash-" + id, accountID: account, authTime: 1, amr: ["pwd"], createdAt: 1,
-                    expiresAt: 1000, ip: "10.0.0.1", userAgent: "")
-            }
-            for (id, account) in [("kept", "a"), ("other-1", "a"), ("other-2", "a"), ("someone-else", "b")] {
-                try await store.saveSession(session(id, account))
-            }
-            // Grants made from the kept session and from another one.
-            for (grant, sessionID) in [("from-kept", "kept"), ("from-other", "other-1")] {
-                try await store.saveCode(
-                    AuthorizationCode(
-                        codeHash: "code-" + grant, grantID: grant, clientID: "c", redirectURI: "https://a/cb", scopes: ["openid"],
-                        nonce: nil, codeChallenge: nil,
-                        authentication: Authentication(subject: "a", authTime: 1, amr: ["pwd"], sessionID: sessionID), expiresAt: 100))
-                _ = try await store.redeemCode(hash: "code-" + grant, now: 2)
-            }
-            #expect(try await store.saveRefreshToken(refreshRecord("rt-other", grant: "from-other")))
-            try await store.endOtherSessions(accountID: "a", except: "kept", at: 50)
+            try await accountWithSessionsAndGrants(store)
+            let told = try await store.endOtherSessions(accountID: "a", except: "kept", at: 50)
+            // The apps of the ended sessions, including one whose grant was revoked before; not an old session's.
+            #expect(Set(told) == [
+                SignedInApp(sessionID: "other-1", clientID: "c", subject: "a"),
+                SignedInApp(sessionID: "other-2", clientID: "d", subject: "a"),
+            ])
             #expect(try await store.grant(id: "from-kept")?.revokedAt == nil)
             #expect(try await store.grant(id: "from-other")?.revokedAt == 50)
+            #expect(try await store.grant(id: "from-ended")?.revokedAt == 50)
             #expect(try await store.refreshToken(hash: "rt-other") == nil)
+            // A code issued just before cannot become a grant after.
+            guard case .alreadyUsed = try await store.redeemCode(hash: "code-pending", now: 51) else {
+                Issue.record("a code issued before the sessions ended was redeemed after")
+                return
+            }
             #expect(try await store.session(tokenHash: "hash-kept") != nil)
             #expect(try await store.session(tokenHash: "hash-other-1") == nil)
             #expect(try await store.session(tokenHash: "hash-other-2") == nil)
+            #expect(try await store.session(tokenHash: "hash-someone-else") != nil)
+        }
+    }
+
+    @Test(arguments: Backend.available) func aResetEndsEverySessionAndNamesTheirApps(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
+            try await accountWithSessionsAndGrants(store)
+            let told = try await store.endSessionsAndGrants(accountID: "a", at: 50)
+            #expect(Set(told) == [
+                SignedInApp(sessionID: "kept", clientID: "c", subject: "a"),
+                SignedInApp(sessionID: "other-1", clientID: "c", subject: "a"),
+                SignedInApp(sessionID: "other-2", clientID: "d", subject: "a"),
+            ])
+            for grant in ["from-kept", "from-other", "from-ended"] {
+                #expect(try await store.grant(id: grant)?.revokedAt == 50)
+            }
+            #expect(try await store.grant(id: "revoked-earlier")?.revokedAt == 3)
+            guard case .alreadyUsed = try await store.redeemCode(hash: "code-pending", now: 51) else {
+                Issue.record("a code issued before the reset was redeemed after")
+                return
+            }
+            #expect(try await store.session(tokenHash: "hash-kept") == nil)
             #expect(try await store.session(tokenHash: "hash-someone-else") != nil)
         }
     }

@@ -126,7 +126,8 @@ def test_an_operator_disable_tells_the_app_through_a_serving_node():
     signed_in = sign_in_as("interop.bcl.off", "Passw0rd1234")
     since = time.time()
     # The command queues the notice; the server's dispatcher signs and delivers it on its next poll.
-    assert "back-channel logout" in cli("account", "disable", "interop.bcl.off")
+    # One session, one app with a back-channel logout URI: exactly one notice.
+    assert "1 back-channel logout notice(s) queued" in cli("account", "disable", "interop.bcl.off")
     deadline = time.time() + 20
     found = []
     while not found and time.time() < deadline:
@@ -137,3 +138,24 @@ def test_an_operator_disable_tells_the_app_through_a_serving_node():
     claims, header = claims_of(found[0]["body"])
     assert claims["sub"] == signed_in["sub"] and header["typ"] == "logout+jwt"
     assert 0 < claims["exp"] - claims["iat"] <= 120
+
+
+def test_turning_two_factor_on_tells_the_apps_of_the_other_sessions():
+    from test_security_pages import bind_authenticator, post_form, sign_in_directly
+    who = ("interop.bcl.tfa", "Passw0rd1234")
+    cli("account", "add", "--username", who[0], "--password", who[1], "--name", "王雙因", "--email", "bcl@example.com")
+    elsewhere = sign_in_as(*who)  # a password-only session, signed in to the app
+    browser = Browser()
+    assert sign_in_directly(browser, who).status_code == 200
+    bind_authenticator(browser, who)
+    status = browser.get(ISSUER + "/account/2fa")
+    since = time.time()
+    assert "已啟用" in browser.follow(post_form(browser, status, {})).text
+    deadline = time.time() + 20
+    found = []
+    while not found and time.time() < deadline:
+        found = [m for m in messages("backchannel") if m["received"] > since and m["to"] == PATH
+                 and claims_of(m["body"])[0]["sid"] == elsewhere["sid"]]
+        time.sleep(0.2)
+    assert found, "no logout token for the session that turning two-factor on ended"
+    assert claims_of(found[0]["body"])[0]["sub"] == elsewhere["sub"]

@@ -159,12 +159,22 @@ public struct AccountRecovery: Sendable {
             id: account.id, hash: try await hasher.hash(password), at: now, notChangedSince: now - Self.changeInterval,
             activate: purpose == .activateAccount)
         else { return .failure(.changedMeanwhile) }
-        try await events.recordEvent(
-            AccountEvent(
-                accountID: account.id, at: now, kind: purpose == .activateAccount ? .accountActivated : .passwordReset, ip: ip,
-                userAgent: userAgent))
-        guard let updated = try await accounts.account(id: account.id) else { return .failure(.accountGone) }
-        return .success(RecoveredPassword(account: updated, signedOutApps: signedOut))
+        // The password is set and the sessions ended: nothing after this may throw, or the apps signed in to
+        // those sessions would never be told. A failure to record the event is handed to the caller to log.
+        var eventNotRecorded: String?
+        do {
+            try await events.recordEvent(
+                AccountEvent(
+                    accountID: account.id, at: now, kind: purpose == .activateAccount ? .accountActivated : .passwordReset,
+                    ip: ip, userAgent: userAgent))
+        } catch {
+            eventNotRecorded = "\(type(of: error))"
+        }
+        var changed = account
+        changed.passwordChangedAt = now
+        if purpose == .activateAccount { changed.status = .active }
+        let updated = (try? await accounts.account(id: account.id)) ?? changed
+        return .success(RecoveredPassword(account: updated, signedOutApps: signedOut, eventNotRecorded: eventNotRecorded))
     }
 }
 
@@ -174,4 +184,6 @@ public struct RecoveredPassword: Sendable {
     public var account: Account
     /// The apps signed in to the sessions the new password ended: each is sent a back-channel logout.
     public var signedOutApps: [SignedInApp]
+    /// The type of the error that kept the change out of the account's records, if one did (the change stands).
+    public var eventNotRecorded: String?
 }

@@ -1,3 +1,5 @@
+import OIDC
+
 /// A signed-in browser. The cookie holds a random token; only its hash is stored, and `id` (released as the
 /// ID token's `sid`) is a separate random value so that it can be shown to apps without exposing the cookie.
 public struct BrowserSession: Sendable, Codable, Equatable {
@@ -34,7 +36,8 @@ public protocol SessionStore: Sendable {
     func saveSession(_ session: BrowserSession) async throws
     func session(tokenHash: String) async throws -> BrowserSession?
     func deleteSession(id: String) async throws
-    /// Ends every session of the account but `keptID`, and revokes the app grants made from them (turning
-    /// two-factor sign-in on ends the others).
-    func endOtherSessions(accountID: String, except keptID: String, at: Int64) async throws
+    /// Ends every session of the account but `keptID`, and revokes the app grants not made in it (turning
+    /// two-factor sign-in on ends the others). Returns the apps signed in to the ended sessions.
+    @discardableResult
+    func endOtherSessions(accountID: String, except keptID: String, at: Int64) async throws -> [SignedInApp]
 }

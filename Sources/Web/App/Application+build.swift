@@ -86,15 +86,19 @@ public func openKeyRing(
 
 /// Every node needs the same secrets: a node whose files differ would fail the cookies, refresh tokens and
 /// sealed keys the others made. The fingerprints are written together, by the first server, in one transaction.
-public func checkSecretsAgainstCluster(_ config: AppConfig, store: SQLStore, now: Int64, user: KeyRingUser) async throws {
+/// A command checks only the secrets it uses (`names`); a server proposes and checks them all.
+public func checkSecretsAgainstCluster(
+    _ config: AppConfig, store: SQLStore, now: Int64, user: KeyRingUser, names: [String] = ServerSecret.names
+) async throws {
+    let names = user == .server ? ServerSecret.names : names
     var mine: [String: String] = [:]
-    for name in ServerSecret.names {
+    for name in names {
         let secret = try user == .server
             ? ServerSecret.load(name, directory: config.keysDir) : ServerSecret.existing(name, directory: config.keysDir)
         mine[name] = ServerSecret.fingerprint(of: secret)
     }
     let cluster = try await store.clusterFingerprints(proposing: user == .server ? mine : [:], now: now)
-    for name in ServerSecret.names {
+    for name in names {
         guard let recorded = cluster[name] else {
             throw ConfigError("No server has started on this database yet: start one first (it creates the secrets and keys).")
         }

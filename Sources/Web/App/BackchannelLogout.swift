@@ -25,8 +25,14 @@ public enum BackchannelLogout {
 
     /// Queues one notice per app in `apps` that registered a `backchannel_logout_uri`. A failure is logged and
     /// never keeps the session from ending; one app's failure does not keep the others from being told.
-    public static func queue(_ apps: [SignedInApp], clients: any ClientStore, notifier: any Notifier, logger: Logger) async {
-        for app in Set(apps) {
+    /// Returns what was queued and the client ids of the apps that could not be (for an operator's command).
+    @discardableResult
+    public static func queue(
+        _ apps: [SignedInApp], clients: any ClientStore, notifier: any Notifier, logger: Logger
+    ) async -> (queued: Int, notQueued: [String]) {
+        var queued = 0
+        var notQueued: [String] = []
+        for app in Set(apps).sorted(by: { ($0.clientID, $0.sessionID) < ($1.clientID, $1.sessionID) }) {
             do {
                 guard try await clients.client(id: app.clientID)?.backchannelLogoutURI != nil else { continue }
                 let notice = Notice(clientID: app.clientID, subject: app.subject, sessionID: app.sessionID)
@@ -34,11 +40,14 @@ public enum BackchannelLogout {
                     OutgoingMessage(
                         channel: .logout, to: app.clientID, subject: "", body: String(decoding: try JSON.encode(notice), as: UTF8.self)),
                     validFor: noticeLifetime)
+                queued += 1
             } catch {
+                notQueued.append(app.clientID)
                 logger.error(
                     "back-channel logout not queued", metadata: ["client_id": "\(app.clientID)", "error_type": "\(type(of: error))"])
             }
         }
+        return (queued, notQueued)
     }
 }
 

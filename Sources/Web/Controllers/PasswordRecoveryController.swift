@@ -361,6 +361,9 @@ struct PasswordRecoveryController: Sendable {
             let account = recovered.account
             // The password is set: whatever fails from here on, the owner and the apps must still be told.
             await services.notifyAppsOfLogout(recovered.signedOutApps)
+            if let errorType = recovered.eventNotRecorded {
+                context.logger.error("password change not recorded in the account's events", metadata: ["error_type": "\(errorType)"])
+            }
             if let email = account.email {
                 do {
                     try await services.send(

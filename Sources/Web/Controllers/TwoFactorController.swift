@@ -197,7 +197,8 @@ struct TwoFactorController: Sendable {
             return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
         }
         try await services.twoFactor.setEnabled(accountID: account.id, true)
-        try await services.store.endOtherSessions(accountID: account.id, except: session.id, at: services.clock.now())
+        let signedOut = try await services.store.endOtherSessions(accountID: account.id, except: session.id, at: services.clock.now())
+        await services.notifyAppsOfLogout(signedOut)
         try await recordChange(account, .twoFactorEnabled, request, context)
         return Responses.redirect("/account/2fa?lang=\(lang.rawValue)")
     }
