@@ -3,6 +3,7 @@ import Foundation
 import HummingbirdTesting
 import NIOCore
 import NIOHTTP1
+import Logging
 import NIOPosix
 import NIOSSL
 import Testing
@@ -41,6 +42,19 @@ import Testing
                             HTTPClientRequest(url: "https://127.0.0.1:\(port)/healthz"), timeout: .seconds(10))
                     }
                     try await untrusting.shutdown()
+                    // TLS 1.2 without forward secrecy and an AEAD is refused; ECDHE with AES-GCM is answered.
+                    for (suites, answered) in [
+                        ([NIOTLSCipher.TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA], false), ([.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256], true),
+                    ] {
+                        var tls12 = tls
+                        tls12.maximumTLSVersion = .tlsv12
+                        tls12.cipherSuiteValues = suites
+                        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls12))
+                        let response = try? await client.execute(
+                            HTTPClientRequest(url: "https://127.0.0.1:\(port)/healthz"), timeout: .seconds(10))
+                        #expect((response?.status == .ok) == answered, "\(suites)")
+                        try await client.shutdown()
+                    }
                     // Plain HTTP on the TLS port is not answered as HTTP.
                     let plain = HTTPClient(eventLoopGroupProvider: .singleton)
                     let answered = try? await plain.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(5))
@@ -59,15 +73,22 @@ import Testing
         var config = try AppConfig(values: ["issuer": "https://sso.example.edu.tw"])
         config.tlsCertificateFile = Self.fixture("ca.pem")  // not the certificate of server.key
         config.tlsKeyFile = Self.fixture("server.key")
-        #expect(throws: (any Error).self) { _ = try ServerTLS.configuration(config) }
+        let logger = Logger(label: "tls-test")
+        #expect {
+            _ = try ServerTLS.configuration(config, logger: logger)
+        } throws: { error in
+            let message = "\(error)"
+            return error is ConfigError && message.contains("is not the private key of the certificate")
+                && message.contains("server.key") && message.contains("ca.pem")
+        }
         config.tlsCertificateFile = Self.fixture("absent.pem")
         #expect {
-            _ = try ServerTLS.configuration(config)
+            _ = try ServerTLS.configuration(config, logger: logger)
         } throws: { error in
             "\(error)".contains("absent.pem")
         }
         config.tlsCertificateFile = Self.fixture("server.pem")
-        #expect(try ServerTLS.configuration(config) != nil)
+        #expect(try ServerTLS.configuration(config, logger: logger) != nil)
     }
 
     @Test func tlsNeedsBothFilesAndAnHTTPSIssuer() throws {

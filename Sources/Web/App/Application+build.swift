@@ -4,6 +4,7 @@ import HummingbirdCore
 import HummingbirdTLS
 import Identity
 import Logging
+import NIOSSL
 import OIDC
 import Notify
 import ServiceLifecycle
@@ -37,9 +38,11 @@ public func buildApplication(
     logger.logLevel = Logger.Level(rawValue: config.logLevel) ?? .info
     let sender = try senders ?? Messaging.senders(config, logger: logger)
 
+    // A TLS file problem stops the start before anything touches the database.
+    let tls = try ServerTLS.configuration(config, logger: logger)
     let store = try openDatabase(config, logger: logger)
     do {
-        return try await assemble(config, store: store, senders: sender, clock: clock, logger: logger)
+        return try await assemble(config, store: store, senders: sender, tls: tls, clock: clock, logger: logger)
     } catch {
         try? await store.shutdown()
         throw error
@@ -130,9 +133,9 @@ private func importFolderRing(_ config: AppConfig, into ring: SealedKeyStore, lo
     try folder.removeRing()
 }
 
-private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSenders, clock: OIDC.Clock, logger: Logger)
-    async throws -> BuiltApplication
-{
+private func assemble(
+    _ config: AppConfig, store: SQLStore, senders: MessageSenders, tls: TLSConfiguration?, clock: OIDC.Clock, logger: Logger
+) async throws -> BuiltApplication {
     try await store.migrate()
     let keys = try await openKeyRing(config, store: store, clock: clock, logger: logger)
     let services = try await Services(
@@ -177,7 +180,7 @@ private func assemble(_ config: AppConfig, store: SQLStore, senders: MessageSend
             idleTimeout: .seconds(config.connectionIdleTimeoutSeconds)))
     let application = Application(
         router: router,
-        server: try ServerTLS.configuration(config).map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
+        server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
         configuration: .init(address: .hostname(config.host, port: config.port)),
         // Graceful shutdown runs in reverse order: the HTTP server stops first, then the record writer flushes,
         // the dispatcher and housekeeping stop, the admin listener (metrics stay readable while draining) and
