@@ -71,6 +71,30 @@ extension SQLStore: GrantStore {
         }
     }
 
+    public func liveGrant(id: String, accessTokenJTI jti: String) async throws -> Grant? {
+        // With revocations cached (one node on SQLite) the two lookups are usually answered without a query;
+        // without (PostgreSQL) one query answers both instead of two round trips.
+        if cachesRevocations {
+            guard try await !isAccessTokenRevoked(jti: jti), let grant = try await grant(id: id), grant.revokedAt == nil else {
+                return nil
+            }
+            return grant
+        }
+        return try await read { db in
+            guard
+                let row = try await db.raw(
+                    """
+                    SELECT data FROM grants WHERE id = \(bind: id) AND revoked_at IS NULL
+                    AND NOT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = \(bind: jti))
+                    """
+                ).first()
+            else { return nil }
+            var grant = try row.json("data", as: Grant.self)
+            grant.revokedAt = nil
+            return grant
+        }
+    }
+
     public func revokeGrant(id: String, at: Int64) async throws {
         try await write { db in
             try await db.raw("UPDATE grants SET revoked_at = \(bind: at) WHERE id = \(bind: id) AND revoked_at IS NULL").run()

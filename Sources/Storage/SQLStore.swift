@@ -19,6 +19,9 @@ public final class SQLStore: HousekeepingStore, RateCountStore {
     let clientCache: ReadCache<Client?>
     let grantCache: ReadCache<Grant?>
     let revokedTokenCache: ReadCache<Bool>
+    /// False on a database several nodes share, where a revocation must hold on every node at once, and on
+    /// SQLite when the read caches are off (`read_cache_ms: 0`).
+    let cachesRevocations: Bool
     private let operations = Atomic<Int>(0)
 
     public init(connector: any DatabaseConnector, logger: Logger, cacheTTL: Duration = .seconds(1)) {
@@ -31,6 +34,7 @@ public final class SQLStore: HousekeepingStore, RateCountStore {
         let revocationTTL: Duration = connector.dialectName == "postgresql" ? .zero : cacheTTL
         self.grantCache = ReadCache(ttl: revocationTTL)
         self.revokedTokenCache = ReadCache(ttl: revocationTTL)
+        self.cachesRevocations = revocationTTL > .zero
     }
 
     /// Opens the database a URL names: `sqlite:PATH` (or a bare path ending in .sqlite), or

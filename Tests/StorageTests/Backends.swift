@@ -16,10 +16,11 @@ enum Backend: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     var testDescription: String { rawValue }
 
-    /// A migrated store on a database of its own, removed again after `body`.
-    func withStore(_ body: (SQLStore) async throws -> Void) async throws {
+    /// A migrated store on a database of its own, removed again after `body`. `cacheTTL` zero turns the read
+    /// caches off, so that SQLite too answers every read with a query, as PostgreSQL answers revocation checks.
+    func withStore(cacheTTL: Duration = .seconds(1), _ body: (SQLStore) async throws -> Void) async throws {
         try await withDatabase { url in
-            let store = try SQLStore.open(url: url, logger: Logger(label: "test"))
+            let store = try SQLStore.open(url: url, logger: Logger(label: "test"), cacheTTL: cacheTTL)
             do {
                 try await store.migrate()
                 try await body(store)

@@ -114,6 +114,27 @@ import Testing
         }
     }
 
+    /// Both ways of answering: from the caches (SQLite as configured by default) and with the one query
+    /// (PostgreSQL, and SQLite with the caches off).
+    @Test(arguments: Backend.available, [Duration.seconds(1), .zero])
+    func aLiveGrantIsOneWhoseGrantAndTokenAreBothUnrevoked(_ backend: Backend, cacheTTL: Duration) async throws {
+        try await backend.withStore(cacheTTL: cacheTTL) { (store: SQLStore) async throws in
+            try await makeGrant(store, id: "g")
+            try await makeGrant(store, id: "h")
+            let live = try await store.liveGrant(id: "g", accessTokenJTI: "j1")
+            #expect(live?.id == "g" && live?.authentication == authentication && live?.revokedAt == nil)
+            #expect(try await store.liveGrant(id: "missing", accessTokenJTI: "j1") == nil)
+            // Revoking one token leaves the grant's other tokens working.
+            try await store.revokeAccessToken(jti: "j1", expiresAt: 100)
+            #expect(try await store.liveGrant(id: "g", accessTokenJTI: "j1") == nil)
+            #expect(try await store.liveGrant(id: "g", accessTokenJTI: "j2")?.id == "g")
+            // Revoking the grant stops every token made from it, and no other grant's.
+            try await store.revokeGrant(id: "g", at: 7)
+            #expect(try await store.liveGrant(id: "g", accessTokenJTI: "j2") == nil)
+            #expect(try await store.liveGrant(id: "h", accessTokenJTI: "j2")?.id == "h")
+        }
+    }
+
     @Test(arguments: Backend.available) func assertionsAreSingleUse(_ backend: Backend) async throws {
         try await backend.withStore { (store: SQLStore) async throws in
             #expect(try await store.recordAssertion(jti: "j", clientID: "c", expiresAt: 100))

@@ -119,6 +119,11 @@ public struct Grant: Sendable, Codable, Equatable {
 
 public protocol GrantStore: Sendable {
     func grant(id: String) async throws -> Grant?
+    /// Grant `id` if neither it nor the access token `accessTokenJTI` made from it has been revoked: what every
+    /// use of an access token checks, asked in one go so that a shared database answers it in one round trip.
+    /// The grant store therefore also holds the access-token revocations (`TokenMarkerStore`): one
+    /// database answers both.
+    func liveGrant(id: String, accessTokenJTI: String) async throws -> Grant?
     func revokeGrant(id: String, at: Int64) async throws
     /// The apps that received tokens in browser session `sessionID`: whom a back-channel logout of that session
     /// goes to.
