@@ -190,45 +190,54 @@ public final class SQLStore: HousekeepingStore, RateCountStore {
     @discardableResult
     public func purgeExpired(_ policy: PurgePolicy) async throws -> [String: Int] {
         let now = policy.now
+        // What expires, per table, in the order it must go (refresh tokens before the grants they keep alive).
         // Used codes are kept an hour past expiry so that a replay is still recognised and revokes its grant.
-        let statements: [(String, SQLQueryString)] = [
-            ("authorization_codes", "DELETE FROM authorization_codes WHERE expires_at < \(bind: now - 3600) RETURNING code_hash"),
-            ("interactions", "DELETE FROM interactions WHERE expires_at < \(bind: now) RETURNING id"),
-            ("captchas", "DELETE FROM captchas WHERE expires_at < \(bind: now) RETURNING id"),
-            ("registrations", "DELETE FROM registrations WHERE expires_at < \(bind: now) RETURNING id"),
-            ("recoveries", "DELETE FROM recoveries WHERE expires_at < \(bind: now) RETURNING id"),
-            ("sign_in_challenges", "DELETE FROM sign_in_challenges WHERE expires_at < \(bind: now) RETURNING id"),
-            ("federation_states", "DELETE FROM federation_states WHERE expires_at < \(bind: now) RETURNING id"),
-            ("default_passwords", "DELETE FROM default_passwords WHERE expires_at < \(bind: now) RETURNING account_id"),
-            ("verification_codes", "DELETE FROM verification_codes WHERE expires_at < \(bind: now) RETURNING id"),
-            ("browser_sessions", "DELETE FROM browser_sessions WHERE expires_at < \(bind: now) RETURNING id"),
-            ("refresh_tokens", "DELETE FROM refresh_tokens WHERE expires_at < \(bind: now) RETURNING token_hash"),
-            ("revoked_access_tokens", "DELETE FROM revoked_access_tokens WHERE expires_at < \(bind: now) RETURNING jti"),
-            ("client_assertions", "DELETE FROM client_assertions WHERE expires_at < \(bind: now) RETURNING jti"),
-            ("rate_counts", "DELETE FROM rate_counts WHERE minute < \(bind: now / 60 - 1) RETURNING minute"),
+        let rules: [(table: String, expired: SQLQueryString)] = [
+            ("authorization_codes", "expires_at < \(bind: now - 3600)"),
+            ("interactions", "expires_at < \(bind: now)"),
+            ("captchas", "expires_at < \(bind: now)"),
+            ("registrations", "expires_at < \(bind: now)"),
+            ("recoveries", "expires_at < \(bind: now)"),
+            ("sign_in_challenges", "expires_at < \(bind: now)"),
+            ("federation_states", "expires_at < \(bind: now)"),
+            ("default_passwords", "expires_at < \(bind: now)"),
+            ("verification_codes", "expires_at < \(bind: now)"),
+            ("browser_sessions", "expires_at < \(bind: now)"),
+            ("refresh_tokens", "expires_at < \(bind: now)"),
+            ("revoked_access_tokens", "expires_at < \(bind: now)"),
+            ("client_assertions", "expires_at < \(bind: now)"),
+            ("rate_counts", "minute < \(bind: now / 60 - 1)"),
             (
                 "grants",
-                "DELETE FROM grants WHERE created_at < \(bind: now - policy.grantLifetime) AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id) RETURNING id"
+                "created_at < \(bind: now - policy.grantLifetime) AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id)"
             ),
-            ("login_attempts", "DELETE FROM login_attempts WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
-            ("app_sign_ins", "DELETE FROM app_sign_ins WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
-            ("account_events", "DELETE FROM account_events WHERE at < \(bind: now - policy.recordRetention) RETURNING at"),
-            (
-                "tickets",
-                "DELETE FROM tickets WHERE status = 'closed' AND closed_at < \(bind: now - policy.recordRetention) RETURNING id"
-            ),
-            (
-                "outgoing_messages",
-                "DELETE FROM outgoing_messages WHERE status <> 'pending' AND finished_at < \(bind: now - policy.recordRetention) RETURNING id"
-            ),
+            ("login_attempts", "at < \(bind: now - policy.recordRetention)"),
+            ("app_sign_ins", "at < \(bind: now - policy.recordRetention)"),
+            ("account_events", "at < \(bind: now - policy.recordRetention)"),
+            ("tickets", "status = 'closed' AND closed_at < \(bind: now - policy.recordRetention)"),
+            ("outgoing_messages", "status <> 'pending' AND finished_at < \(bind: now - policy.recordRetention)"),
         ]
-        return try await transaction { db in
-            var removed: [String: Int] = [:]
-            for (table, statement) in statements {
-                removed[table] = try await db.raw(statement).all().count
+        // Rows are picked by the table's own row address, which every table has whatever its key: SQLite's rowid,
+        // PostgreSQL's ctid (as an array, which PostgreSQL fetches by address; `ctid IN (…)` would scan the table).
+        let postgres = connector.dialectName == "postgresql"
+        var removed: [String: Int] = [:]
+        for rule in rules {
+            let table = rule.table
+            let batch: SQLQueryString = postgres
+                ? "ctid = ANY (ARRAY(SELECT ctid FROM \(unsafeRaw: table) WHERE \(rule.expired) LIMIT \(bind: policy.batchSize)))"
+                : "rowid IN (SELECT rowid FROM \(unsafeRaw: table) WHERE \(rule.expired) LIMIT \(bind: policy.batchSize))"
+            var total = 0
+            while !policy.stopRequested() {
+                try Task.checkCancellation()
+                let deleted = try await write { db in
+                    try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE \(batch) RETURNING 1 AS deleted").all().count
+                }
+                total += deleted
+                if deleted < policy.batchSize { break }
             }
-            return removed
+            removed[rule.table] = total
         }
+        return removed
     }
 }
 

@@ -274,6 +274,23 @@ import Testing
             #expect(try await store.refreshToken(hash: "new") != nil)
         }
     }
+
+    /// The purge deletes in batches, each its own statement, until a table has nothing expired left: five old
+    /// records at two per batch take three statements and leave the recent one.
+    @Test(arguments: Backend.available) func purgeDeletesInBatchesUntilNothingExpiredIsLeft(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
+            for at in [1, 2, 3, 4, 5, 5_000] as [Int64] {
+                try await store.recordAttempt(
+                    LoginAttempt(username: "u", accountID: "a", at: at, ip: "1.2.3.4", method: "password", outcome: .badCredentials, userAgent: ""))
+            }
+            let removed = try await store.purgeExpired(.init(now: 2_000, recordRetention: 1_000, grantLifetime: 1_000, batchSize: 2))
+            #expect(removed["login_attempts"] == 5)
+            #expect(try await store.attempts(accountID: "a", limit: 10).map(\.at) == [5_000])
+            // Nothing left to delete: every table answers 0.
+            let again = try await store.purgeExpired(.init(now: 2_000, recordRetention: 1_000, grantLifetime: 1_000, batchSize: 2))
+            #expect(again.values.allSatisfy { $0 == 0 } && again.count == removed.count)
+        }
+    }
 }
 
 extension SQLStoreTests {

@@ -275,24 +275,8 @@ final class CapturingSender: MessageSender {
 
     /// Sends half a request head and reports whether the server closes the connection within `waitSeconds`.
     static func partialRequestIsClosed(port: Int, waitSeconds: Int) throws -> Bool {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(descriptor >= 0)
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        #expect(connected == 0)
-        var timeout = timeval(tv_sec: waitSeconds, tv_usec: 0)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let partial = "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-        _ = partial.withCString { send(descriptor, $0, strlen($0), 0) }
-        var buffer = [UInt8](repeating: 0, count: 512)
-        // 0 is an orderly close; -1 with EAGAIN is our own timeout expiring with the connection still open.
-        let received = recv(descriptor, &buffer, buffer.count, 0)
-        return received == 0 || (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+        let connection = try RawConnection(port: port, readTimeoutSeconds: waitSeconds)
+        connection.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        return connection.isClosedByServer()
     }
 }

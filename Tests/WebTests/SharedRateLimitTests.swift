@@ -74,6 +74,28 @@ import Testing
         }
     }
 
+    /// A limit of 5 (contact questions, default-password recovery per name) is shared from the first count, and a
+    /// limit of 30 from the third: below the hot threshold, every node's unpublished counts could otherwise add
+    /// up to the limit (four on each of N nodes), and the limit would hold per node instead of per cluster.
+    @Test func limitsNearTheHotThresholdAreSharedBeforeItIsReached() async throws {
+        #expect(RateLimiter.shareFrom(limit: 5) == 1)
+        #expect(RateLimiter.shareFrom(limit: 30) == 3)
+        #expect(RateLimiter.shareFrom(limit: 600) == RateLimiter.hotThreshold)
+        try await withNodes { nodes in
+            let now: Int64 = 6_000_000
+            for _ in 0..<4 { #expect(nodes.a.allow("contact:203.0.113.9", limit: 5, now: now)) }
+            for _ in 0..<3 { #expect(nodes.a.allow("recover-start:203.0.113.9", limit: 30, now: now)) }
+            try await nodes.sync(now: now)
+            #expect(nodes.b.allow("contact:203.0.113.9", limit: 5, now: now))
+            #expect(!nodes.b.allow("contact:203.0.113.9", limit: 5, now: now))
+            for _ in 0..<27 { #expect(nodes.b.allow("recover-start:203.0.113.9", limit: 30, now: now)) }
+            #expect(!nodes.b.allow("recover-start:203.0.113.9", limit: 30, now: now))
+            // A page key counted below the hot threshold stays on its node.
+            for _ in 0..<4 { #expect(nodes.a.allow("page:198.51.100.1", limit: 600, now: now)) }
+            #expect(nodes.a.countsToPublish(now: now).counts.isEmpty)
+        }
+    }
+
     /// Counts are marked published only once the database took them: after a failed write they go again.
     @Test func countsNotWrittenArePublishedAgain() {
         let limiter = RateLimiter()

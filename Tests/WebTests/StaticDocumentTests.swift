@@ -65,6 +65,31 @@ import Testing
         }
     }
 
+    /// The idle timeout counts the requests answered in the pipeline: a keep-alive connection that asks only for
+    /// discovery and the JWKS stays open while it keeps asking, and is closed once it falls silent.
+    @Test func aBusyConnectionAnsweredInThePipelineIsNotIdle() async throws {
+        try await TestServer.withConfiguration(["connection_idle_timeout_seconds": "1"]) { config in
+            try await TestServer.live(config) { client, _ in
+                let port = try #require(client.port)
+                let (answered, closedWhenSilent) = try await Task.detached {
+                    let connection = try RawConnection(port: port, readTimeoutSeconds: 5)
+                    var answered = 0
+                    // 3 s of requests every 0.25 s on one connection: three idle timeouts' worth.
+                    for index in 0..<12 {
+                        let path = index.isMultiple(of: 2) ? "/oidc/v1/jwksets" : "/.well-known/openid-configuration"
+                        connection.send("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                        guard let response = connection.readResponse(), response.hasPrefix("HTTP/1.1 200") else { break }
+                        answered += 1
+                        try await Task.sleep(for: .milliseconds(250))
+                    }
+                    return (answered, connection.isClosedByServer())
+                }.value
+                #expect(answered == 12, "the connection was closed after \(answered) answers")
+                #expect(closedWhenSilent, "a silent connection must still be closed by the idle timeout")
+            }
+        }
+    }
+
     /// A server behind https sends HSTS on the fast path too.
     @Test func hstsBehindHTTPS() {
         let document = StaticDocuments.document(0, Data("{}".utf8), "application/json", https: true)

@@ -1,7 +1,8 @@
 /// What the periodic jobs and the health checks need of the database: the purge of expired state, the schema
 /// version, and leases that let one node at a time run a job that several nodes share.
 public protocol HousekeepingStore: Sendable {
-    /// Deletes expired codes, sessions, interactions, tokens and old records; returns rows removed per table.
+    /// Deletes expired codes, sessions, interactions, tokens and old records, `policy.batchSize` rows per
+    /// statement; returns rows removed per table.
     @discardableResult
     func purgeExpired(_ policy: PurgePolicy) async throws -> [String: Int]
     /// The newest migration applied (0 for an empty database); a cheap round trip, so also a readiness probe.
@@ -27,10 +28,22 @@ public struct PurgePolicy: Sendable {
     public var recordRetention: Int64
     /// Grants are dropped once every token they could have produced has expired.
     public var grantLifetime: Int64
+    /// Rows deleted per statement. Each batch commits on its own, so however much expired at once (the codes of a
+    /// whole sign-in storm expire together an hour later), no statement holds SQLite's one writer, or PostgreSQL's
+    /// locks and WAL, for longer than one batch takes, and sign-ins go on between batches.
+    public var batchSize: Int
+    /// Asked before each batch: true ends the pass there (a shutdown need not wait for a long purge; what is
+    /// left goes in the next pass).
+    public var stopRequested: @Sendable () -> Bool
 
-    public init(now: Int64, recordRetention: Int64, grantLifetime: Int64) {
+    public init(
+        now: Int64, recordRetention: Int64, grantLifetime: Int64, batchSize: Int = 1_000,
+        stopRequested: @escaping @Sendable () -> Bool = { false }
+    ) {
         self.now = now
         self.recordRetention = recordRetention
         self.grantLifetime = grantLifetime
+        self.batchSize = max(1, batchSize)
+        self.stopRequested = stopRequested
     }
 }

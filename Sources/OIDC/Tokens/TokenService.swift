@@ -6,6 +6,8 @@ import Foundation
 public struct TokenService: Sendable {
     public struct Stores: Sendable {
         public var codes: any AuthorizationCodeStore
+        /// Also answers whether an access token made from a grant is revoked (`liveGrant`), so it must be the
+        /// same database as `markers`, where revocations are written.
         public var grants: any GrantStore
         public var refreshTokens: any RefreshTokenStore
         public var markers: any TokenMarkerStore

@@ -174,10 +174,8 @@ private func assemble(
         DevOutboxController(services: services).addRoutes(to: router)
     }
 
-    let http1 = HTTPServerBuilder.http1(
-        configuration: .init(
-            additionalChannelHandlers: [StaticDocumentHandler(documents: services.staticDocuments)],
-            idleTimeout: .seconds(config.connectionIdleTimeoutSeconds)))
+    let http1 = HTTP1ChannelWithStaticDocuments.builder(
+        idleTimeout: .seconds(config.connectionIdleTimeoutSeconds), documents: services.staticDocuments)
     let application = Application(
         router: router,
         server: try tls.map { try .tls(http1, tlsConfiguration: $0) } ?? http1,
@@ -239,7 +237,8 @@ struct MaintenanceService: Service {
             let removed = try await services.store.purgeExpired(
                 .init(
                     now: now, recordRetention: config.recordRetentionDays * 86400,
-                    grantLifetime: config.refreshTokenTTL + config.accessTokenTTL))
+                    grantLifetime: config.refreshTokenTTL + config.accessTokenTTL,
+                    stopRequested: { Task.isShuttingDownGracefully }))
             let total = removed.values.reduce(0, +)
             if total > 0 {
                 services.logger.info("purged expired rows", metadata: ["rows": "\(total)"])

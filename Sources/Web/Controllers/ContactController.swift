@@ -10,7 +10,7 @@ import OIDC
 /// Each submission becomes a ticket in the database and an e-mail to `support_email` through the message queue.
 struct ContactController: Sendable {
     let services: Services
-    /// Questions per minute from one address (per node).
+    /// Questions per minute from one address (on all nodes together).
     static let submissionsPerAddress = 5
 
     func addRoutes(to router: Router<AppContext>) {

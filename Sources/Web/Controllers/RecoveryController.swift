@@ -9,7 +9,7 @@ import OIDC
 /// without the ID.
 struct RecoveryController: Sendable {
     let services: Services
-    /// Lookups per minute from one address, and of one ID number from anywhere (per node).
+    /// Lookups per minute from one address, and of one ID number from anywhere (on all nodes together).
     static let lookupsPerAddress = 30
     static let lookupsPerID = 3
 

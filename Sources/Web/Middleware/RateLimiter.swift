@@ -5,10 +5,11 @@ import Synchronization
 /// Request counting per key (an endpoint class and a client address) in fixed one-minute windows.
 ///
 /// Each node counts in memory, and nodes sharing a PostgreSQL database also agree: every `rate_limit_sync_ms` a
-/// node publishes its count of each *hot* key (one counted at least `hotThreshold` times this minute, or at all
-/// when its limit is lower than that) and reads the other nodes' counts, and every decision adds those to its own. An address spreading its requests over N
-/// nodes therefore gets the configured limit, not N times it, give or take what it sends within one sync
-/// interval. Keys leave the node only as keyed hashes (`shareKey`): the table holds no address, username or
+/// node publishes its count of each key counted at least `shareFrom(limit:)` times this minute and reads the other
+/// nodes' counts, and every decision adds those to its own. An address spreading its requests over N nodes
+/// therefore gets the configured limit, not N times it, give or take what it sends within one sync interval and
+/// what stays below the publishing count on each node: at most `shareFrom − 1` per node, which is at most a tenth
+/// of the limit (a limit of 5 is shared from the first count, a limit of 30 from the third). Keys leave the node only as keyed hashes (`shareKey`): the table holds no address, username or
 /// anything derived from a national ID.
 ///
 /// Memory is bounded: all counts of a minute live in one table that is dropped whole when the minute turns (no
@@ -22,16 +23,28 @@ final class RateLimiter: Sendable {
         var counts: [String: Int] = [:]
         /// What this node last published per key.
         var published: [String: Int] = [:]
-        /// Keys whose limit is below `hotThreshold` (the limit): shared from their first count.
-        var lowLimits: [String: Int] = [:]
+        /// Keys published from a count below `hotThreshold`, with that count (`shareFrom(limit:)`).
+        var shareFrom: [String: Int] = [:]
         /// The other nodes' counts this minute, by shared key.
         var others: [String: Int] = [:]
+
+        mutating func noteShareFrom(_ key: String, limit: Int) {
+            let from = RateLimiter.shareFrom(limit: limit)
+            if from < RateLimiter.hotThreshold { shareFrom[key] = min(from, shareFrom[key] ?? from) }
+        }
     }
 
     private let state = Mutex(Minute())
     let capacity: Int
-    /// Keys counted this often in a minute are shared with the other nodes.
+    /// Keys counted this often in a minute are shared with the other nodes, whatever their limit: a key seen a
+    /// few times (most addresses on most pages) is not worth a row in the database.
     static let hotThreshold = 5
+
+    /// The count from which a key with `limit` is published: `hotThreshold`, or less for a limit so low that
+    /// every node's unpublished counts could add up to it (at most a tenth of the limit stays unpublished per node).
+    static func shareFrom(limit: Int) -> Int {
+        max(1, min(hotThreshold, limit / 10))
+    }
     /// At most this many keys are published per sync (the busiest first).
     static let publishLimit = 5_000
     private let shareSecret: SymmetricKey
@@ -58,7 +71,7 @@ final class RateLimiter: Sendable {
         let shared = state.withLock { $0.others.isEmpty } ? "" : shareKey(key)
         return state.withLock { minute in
             guard minute.number == now / 60 else { return false }
-            if limit < Self.hotThreshold, minute.counts[key] != nil { minute.lowLimits[key] = limit }
+            if minute.counts[key] != nil { minute.noteShareFrom(key, limit: limit) }
             return (minute.counts[key] ?? 0) + (minute.others[shared] ?? 0) >= limit
         }
     }
@@ -70,7 +83,7 @@ final class RateLimiter: Sendable {
         return state.withLock { minute in
             if minute.number != now / 60 { minute = Minute(number: now / 60) }
             let others = needsShared ? minute.others[shared] ?? 0 : 0
-            if let limit, limit < Self.hotThreshold { minute.lowLimits[key] = limit }
+            if let limit { minute.noteShareFrom(key, limit: limit) }
             if let count = minute.counts[key] {
                 minute.counts[key] = count + 1
                 return (count + 1, others)
@@ -91,10 +104,10 @@ final class RateLimiter: Sendable {
     /// `publishLimit`): `counts` by shared key for the database, `local` to hand to `published` once written.
     func countsToPublish(now: Int64) -> (minute: Int64, counts: [String: Int], local: [String: Int]) {
         // Copied under the lock (copy-on-write makes that cheap), filtered and sorted outside it.
-        let (number, counts, published, lowLimits) = state.withLock { ($0.number, $0.counts, $0.published, $0.lowLimits) }
+        let (number, counts, published, shareFrom) = state.withLock { ($0.number, $0.counts, $0.published, $0.shareFrom) }
         guard number == now / 60 else { return (now / 60, [:], [:]) }
         let changed = counts.filter { key, count in
-            (lowLimits[key] != nil || count >= Self.hotThreshold) && published[key] != count
+            count >= (shareFrom[key] ?? Self.hotThreshold) && published[key] != count
         }
         let busiest = changed.count > Self.publishLimit
             ? Dictionary(uniqueKeysWithValues: changed.sorted { $0.value > $1.value }.prefix(Self.publishLimit).map { ($0.key, $0.value) })

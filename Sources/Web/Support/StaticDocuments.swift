@@ -2,6 +2,8 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import Logging
 import NIOCore
 import NIOHTTPTypes
 import OIDC
@@ -81,6 +83,39 @@ final class StaticDocumentHandler: ChannelDuplexHandler, RemovableChannelHandler
             context.write(wrapOutboundOut(.body(document.body)), promise: nil)
         }
         context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+}
+
+/// Hummingbird's HTTP/1 channel with `StaticDocumentHandler` placed after its connection-state handler, not
+/// before it where `additionalChannelHandlers` would go: that handler keeps the idle timeout and the graceful
+/// shutdown's count of requests in progress, so it must see the requests answered in the pipeline too — ahead of
+/// it, a keep-alive connection asking only for the JWKS was closed as idle every `connection_idle_timeout_seconds`.
+struct HTTP1ChannelWithStaticDocuments: ServerChildChannel, HTTPChannelHandler {
+    typealias Value = HTTP1Channel.Value
+    let base: HTTP1Channel
+    let documents: StaticDocuments
+
+    var responder: Responder { base.responder }
+
+    static func builder(idleTimeout: TimeAmount, documents: StaticDocuments) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            HTTP1ChannelWithStaticDocuments(
+                base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout)), documents: documents)
+        }
+    }
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        // The base's future is already complete, so this runs inside the channel initializer, before any read.
+        base.setup(channel: channel, logger: logger).flatMapThrowing { value in
+            let pipeline = channel.pipeline.syncOperations
+            let connectionState = try pipeline.handler(type: HTTPConnectionStateHandler.self)
+            try pipeline.addHandler(StaticDocumentHandler(documents: documents), position: .after(connectionState))
+            return value
+        }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await base.handle(value: value, logger: logger)
     }
 }
 
