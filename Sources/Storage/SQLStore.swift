@@ -190,50 +190,62 @@ public final class SQLStore: HousekeepingStore, RateCountStore {
     @discardableResult
     public func purgeExpired(_ policy: PurgePolicy) async throws -> [String: Int] {
         let now = policy.now
-        // What expires, per table, in the order it must go (refresh tokens before the grants they keep alive).
-        // Used codes are kept an hour past expiry so that a replay is still recognised and revokes its grant.
-        let rules: [(table: String, expired: SQLQueryString)] = [
-            ("authorization_codes", "expires_at < \(bind: now - 3600)"),
-            ("interactions", "expires_at < \(bind: now)"),
-            ("captchas", "expires_at < \(bind: now)"),
-            ("registrations", "expires_at < \(bind: now)"),
-            ("recoveries", "expires_at < \(bind: now)"),
-            ("sign_in_challenges", "expires_at < \(bind: now)"),
-            ("federation_states", "expires_at < \(bind: now)"),
-            ("default_passwords", "expires_at < \(bind: now)"),
-            ("verification_codes", "expires_at < \(bind: now)"),
-            ("browser_sessions", "expires_at < \(bind: now)"),
-            ("refresh_tokens", "expires_at < \(bind: now)"),
-            ("revoked_access_tokens", "expires_at < \(bind: now)"),
-            ("client_assertions", "expires_at < \(bind: now)"),
-            ("rate_counts", "minute < \(bind: now / 60 - 1)"),
+        let retained = now - policy.recordRetention
+        // What expires, per table, in the order it must go (refresh tokens before the grants they keep alive):
+        // rows whose `column` is below `cutoff` (and that meet `also`). Every column is indexed (migrations 1
+        // and 19) except tickets' `closed_at`, a small table. Used codes are kept an hour past expiry so that a
+        // replay is still recognised and revokes its grant.
+        let rules: [(table: String, column: String, cutoff: Int64, also: SQLQueryString?)] = [
+            ("authorization_codes", "expires_at", now - 3600, nil),
+            ("interactions", "expires_at", now, nil),
+            ("captchas", "expires_at", now, nil),
+            ("registrations", "expires_at", now, nil),
+            ("recoveries", "expires_at", now, nil),
+            ("sign_in_challenges", "expires_at", now, nil),
+            ("federation_states", "expires_at", now, nil),
+            ("default_passwords", "expires_at", now, nil),
+            ("verification_codes", "expires_at", now, nil),
+            ("browser_sessions", "expires_at", now, nil),
+            ("refresh_tokens", "expires_at", now, nil),
+            ("revoked_access_tokens", "expires_at", now, nil),
+            ("client_assertions", "expires_at", now, nil),
+            ("rate_counts", "minute", now / 60 - 1, nil),
             (
-                "grants",
-                "created_at < \(bind: now - policy.grantLifetime) AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id)"
+                "grants", "created_at", now - policy.grantLifetime,
+                "NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.grant_id = grants.id)"
             ),
-            ("login_attempts", "at < \(bind: now - policy.recordRetention)"),
-            ("app_sign_ins", "at < \(bind: now - policy.recordRetention)"),
-            ("account_events", "at < \(bind: now - policy.recordRetention)"),
-            ("tickets", "status = 'closed' AND closed_at < \(bind: now - policy.recordRetention)"),
-            ("outgoing_messages", "status <> 'pending' AND finished_at < \(bind: now - policy.recordRetention)"),
+            ("login_attempts", "at", retained, nil),
+            ("app_sign_ins", "at", retained, nil),
+            ("account_events", "at", retained, nil),
+            ("tickets", "closed_at", retained, "status = 'closed'"),
+            ("outgoing_messages", "finished_at", retained, "status <> 'pending'"),
         ]
-        // Rows are picked by the table's own row address, which every table has whatever its key: SQLite's rowid,
-        // PostgreSQL's ctid (as an array, which PostgreSQL fetches by address; `ctid IN (…)` would scan the table).
         let postgres = connector.dialectName == "postgresql"
         var removed: [String: Int] = [:]
         for rule in rules {
-            let table = rule.table
-            let batch: SQLQueryString = postgres
-                ? "ctid = ANY (ARRAY(SELECT ctid FROM \(unsafeRaw: table) WHERE \(rule.expired) LIMIT \(bind: policy.batchSize)))"
-                : "rowid IN (SELECT rowid FROM \(unsafeRaw: table) WHERE \(rule.expired) LIMIT \(bind: policy.batchSize))"
             var total = 0
-            while !policy.stopRequested() {
+            // Each batch starts where the last one ended, in index order: nothing deleted (still in PostgreSQL's
+            // index until VACUUM) or kept (a grant whose refresh token lives) is walked again in this pass.
+            var from = Int64.min
+            while await !policy.stopRequested() {
                 try Task.checkCancellation()
+                let column = rule.column
+                var picked: SQLQueryString = """
+                    SELECT \(unsafeRaw: postgres ? "ctid" : "rowid") FROM \(unsafeRaw: rule.table)
+                    WHERE \(unsafeRaw: column) < \(bind: rule.cutoff) AND \(unsafeRaw: column) >= \(bind: from)
+                    """
+                if let also = rule.also { picked += " AND " + also }
+                picked += " ORDER BY \(unsafeRaw: column) LIMIT \(bind: policy.batchSize)"
+                // Rows are picked by their row address, which every table has whatever its key: SQLite's rowid,
+                // PostgreSQL's ctid (as an array, which PostgreSQL fetches by address; `ctid IN (…)` would scan).
+                let batch: SQLQueryString = postgres ? "ctid = ANY (ARRAY(\(picked)))" : "rowid IN (\(picked))"
                 let deleted = try await write { db in
-                    try await db.raw("DELETE FROM \(unsafeRaw: table) WHERE \(batch) RETURNING 1 AS deleted").all().count
+                    try await db.raw("DELETE FROM \(unsafeRaw: rule.table) WHERE \(batch) RETURNING \(unsafeRaw: column) AS position")
+                        .all().map { try $0.int64("position") }
                 }
-                total += deleted
-                if deleted < policy.batchSize { break }
+                total += deleted.count
+                guard deleted.count == policy.batchSize, let last = deleted.max() else { break }
+                from = last
             }
             removed[rule.table] = total
         }

@@ -3,6 +3,7 @@ import Identity
 import Logging
 import OIDC
 import SQLKit
+import Synchronization
 import Testing
 
 @testable import Storage
@@ -275,20 +276,58 @@ import Testing
         }
     }
 
-    /// The purge deletes in batches, each its own statement, until a table has nothing expired left: five old
-    /// records at two per batch take three statements and leave the recent one.
+    /// The purge deletes in batches, each its own statement, until a table has nothing expired left. Counted by
+    /// the batches asked for: five old records at two per batch take three statements (2, 2, 1) and four take
+    /// three too (2, 2, then an empty one), where one batch of a hundred takes one.
     @Test(arguments: Backend.available) func purgeDeletesInBatchesUntilNothingExpiredIsLeft(_ backend: Backend) async throws {
         try await backend.withStore { (store: SQLStore) async throws in
-            for at in [1, 2, 3, 4, 5, 5_000] as [Int64] {
-                try await store.recordAttempt(
-                    LoginAttempt(username: "u", accountID: "a", at: at, ip: "1.2.3.4", method: "password", outcome: .badCredentials, userAgent: ""))
+            func attempts(_ times: [Int64]) async throws {
+                for at in times {
+                    try await store.recordAttempt(
+                        LoginAttempt(
+                            username: "u", accountID: "a", at: at, ip: "1.2.3.4", method: "password", outcome: .badCredentials,
+                            userAgent: ""))
+                }
             }
-            let removed = try await store.purgeExpired(.init(now: 2_000, recordRetention: 1_000, grantLifetime: 1_000, batchSize: 2))
-            #expect(removed["login_attempts"] == 5)
+            /// Rows removed per table and the statements the pass took.
+            func purge(batchSize: Int) async throws -> (removed: [String: Int], batches: Int) {
+                let batches = Counter()
+                let removed = try await store.purgeExpired(
+                    .init(now: 2_000, recordRetention: 1_000, grantLifetime: 1_000, batchSize: batchSize) {
+                        batches.add()
+                        return false
+                    })
+                return (removed, batches.value)
+            }
+            let idle = try await purge(batchSize: 2).batches  // one empty statement per table
+            try await attempts([1, 2, 3, 4, 5, 5_000])
+            let five = try await purge(batchSize: 2)
+            #expect(five.removed["login_attempts"] == 5 && five.batches == idle + 2)
             #expect(try await store.attempts(accountID: "a", limit: 10).map(\.at) == [5_000])
-            // Nothing left to delete: every table answers 0.
-            let again = try await store.purgeExpired(.init(now: 2_000, recordRetention: 1_000, grantLifetime: 1_000, batchSize: 2))
-            #expect(again.values.allSatisfy { $0 == 0 } && again.count == removed.count)
+            try await attempts([6, 7, 8, 9])
+            let four = try await purge(batchSize: 2)
+            #expect(four.removed["login_attempts"] == 4 && four.batches == idle + 2)
+            try await attempts([10, 11, 12, 13, 14])
+            let one = try await purge(batchSize: 100)
+            #expect(one.removed["login_attempts"] == 5 && one.batches == idle)
+            // A stop request ends the pass before its next statement: nothing is deleted after it.
+            try await attempts([15, 16])
+            let stopped = try await store.purgeExpired(.init(now: 2_000, recordRetention: 1_000, grantLifetime: 1_000) { true })
+            #expect(stopped.values.allSatisfy { $0 == 0 })
+            #expect(try await store.attempts(accountID: "a", limit: 10).count == 3)
+        }
+    }
+
+    /// An old grant goes once no refresh token keeps it, and not before.
+    @Test(arguments: Backend.available) func purgeKeepsAGrantWhileARefreshTokenLives(_ backend: Backend) async throws {
+        try await backend.withStore { (store: SQLStore) async throws in
+            try await makeGrant(store, id: "g")
+            try await makeGrant(store, id: "h")
+            #expect(try await store.saveRefreshToken(refreshRecord("live", grant: "g", expiresAt: 10_000)))
+            let removed = try await store.purgeExpired(.init(now: 2_000, recordRetention: 1_000, grantLifetime: 1_000, batchSize: 1))
+            #expect(removed["grants"] == 1)
+            #expect(try await store.grant(id: "g") != nil)
+            #expect(try await store.grant(id: "h") == nil)
         }
     }
 }
@@ -412,4 +451,11 @@ extension SQLStoreTests {
             if let failure { throw failure }
         }
     }
+}
+
+/// A count shared with a `@Sendable` closure.
+final class Counter: Sendable {
+    private let count = Mutex(0)
+    func add() { count.withLock { $0 += 1 } }
+    var value: Int { count.withLock { $0 } }
 }

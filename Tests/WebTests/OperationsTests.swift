@@ -1,9 +1,11 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Identity
 import Logging
 import NIOFoundationCompat
 import OIDC
+import Synchronization
 import Testing
 
 @testable import Web
@@ -71,5 +73,37 @@ import Testing
         #expect(logfmt.hasPrefix(#"msg="a\"b\\c\nd\r\te\u0001f \u2028=g 林""#))
         #expect(logfmt.contains("bad_key_="))
         #expect(StructuredLogHandler.logfmtValue("plain") == "plain")
+    }
+}
+
+/// The purge's lease over a long pass: renewed while this node holds it, lost (and the pass stopped) once
+/// another node has taken it.
+@Suite struct JobLeaseTests {
+    @Test func aLeaseIsRenewedAtHalfTimeAndLostToAnotherHolder() async throws {
+        try await TestServer.withConfiguration { config in
+            let built = try await buildApplication(config)
+            do {
+                let store = built.services.store
+                let time = Mutex<Int64>(1_000)
+                let clock = OIDC.Clock { time.withLock { $0 } }
+                let lease = JobLease("test-job", store: store, holder: "a", length: 100, clock: clock)
+                #expect(try await lease.take())
+                // Before half-time nothing is asked; after it the lease runs 100 s from then, so another node
+                // cannot take it at the old end.
+                time.withLock { $0 = 1_040 }
+                #expect(await lease.keep())
+                time.withLock { $0 = 1_060 }
+                #expect(await lease.keep())
+                #expect(try await !store.takeJobLease("test-job", holder: "b", now: 1_120, until: 1_220))
+                // This node stalled past its lease; another took the job: the next keep says it is lost.
+                #expect(try await store.takeJobLease("test-job", holder: "b", now: 1_161, until: 1_261))
+                time.withLock { $0 = 1_170 }
+                #expect(await !lease.keep())
+            } catch {
+                try? await built.shutdown()
+                throw error
+            }
+            try await built.shutdown()
+        }
     }
 }

@@ -32,13 +32,13 @@ public struct PurgePolicy: Sendable {
     /// whole sign-in storm expire together an hour later), no statement holds SQLite's one writer, or PostgreSQL's
     /// locks and WAL, for longer than one batch takes, and sign-ins go on between batches.
     public var batchSize: Int
-    /// Asked before each batch: true ends the pass there (a shutdown need not wait for a long purge; what is
-    /// left goes in the next pass).
-    public var stopRequested: @Sendable () -> Bool
+    /// Asked before each batch: true ends the pass there (a shutdown need not wait for a long purge, and a node
+    /// that lost the purge lease leaves the rest to its holder; what is left goes in the next pass).
+    public var stopRequested: @Sendable () async -> Bool
 
     public init(
         now: Int64, recordRetention: Int64, grantLifetime: Int64, batchSize: Int = 1_000,
-        stopRequested: @escaping @Sendable () -> Bool = { false }
+        stopRequested: @escaping @Sendable () async -> Bool = { false }
     ) {
         self.now = now
         self.recordRetention = recordRetention

@@ -233,12 +233,16 @@ struct MaintenanceService: Service {
         // Every node runs this loop; the purge itself runs on one node per interval, whichever takes the lease.
         let now = services.clock.now()
         let interval = max(5, config.purgeIntervalSeconds)
-        if try await services.store.takeJobLease("purge", holder: services.nodeID, now: now, until: now + interval - 1) {
+        let lease = JobLease("purge", store: services.store, holder: services.nodeID, length: interval - 1, clock: services.clock)
+        if try await lease.take() {
             let removed = try await services.store.purgeExpired(
                 .init(
                     now: now, recordRetention: config.recordRetentionDays * 86400,
                     grantLifetime: config.refreshTokenTTL + config.accessTokenTTL,
-                    stopRequested: { Task.isShuttingDownGracefully }))
+                    stopRequested: {
+                        if Task.isShuttingDownGracefully { return true }
+                        return await !lease.keep()
+                    }))
             let total = removed.values.reduce(0, +)
             if total > 0 {
                 services.logger.info("purged expired rows", metadata: ["rows": "\(total)"])
@@ -248,6 +252,38 @@ struct MaintenanceService: Service {
         for case let outbox as OutboxSender in [services.senders.email, services.senders.sms] {
             try outbox.purge(olderThan: Date().addingTimeInterval(-Double(OutboxSender.retentionSeconds)))
         }
+    }
+}
+
+/// A job lease held while a long job runs: `keep` renews it once half of it has passed, so that no other node
+/// takes the job over while this one is still at it, and says when it was lost (this node was too slow, and
+/// another one holds it now), so that the job stops instead of running twice.
+final class JobLease: Sendable {
+    let job: String
+    let store: any HousekeepingStore
+    let holder: String
+    let length: Int64
+    let clock: OIDC.Clock
+    private let end = Mutex<Int64>(.min)
+
+    init(_ job: String, store: any HousekeepingStore, holder: String, length: Int64, clock: OIDC.Clock) {
+        (self.job, self.store, self.holder, self.length, self.clock) = (job, store, holder, max(1, length), clock)
+    }
+
+    /// Takes the lease for `length` seconds from now; false when another holder's is still running.
+    func take() async throws -> Bool {
+        let now = clock.now()
+        guard try await store.takeJobLease(job, holder: holder, now: now, until: now + length) else { return false }
+        end.withLock { $0 = now + length }
+        return true
+    }
+
+    /// Whether this node still holds the lease, renewed when half of it has passed; a database that does not
+    /// answer counts as lost.
+    func keep() async -> Bool {
+        let now = clock.now()
+        if now < end.withLock({ $0 }) - length / 2 { return true }
+        return (try? await take()) == true
     }
 }
 
