@@ -135,12 +135,27 @@ final class CapturingSender: MessageSender {
         // Full: unseen keys are not stored (memory stays bounded) and are not made to share one count, which a
         // flood could exhaust for every new visitor; known keys are still counted.
         for _ in 0..<20 { #expect(limiter.allow("fresh", limit: 5, now: 61)) }
+        for index in 0..<50 { _ = limiter.allow("contact:fresh\(index)", limit: 5, now: 61) }
+        #expect(limiter.keysHeld.counted == 100 && limiter.keysHeld.sharedEarly == 100, "\(limiter.keysHeld)")
         for _ in 0..<4 { #expect(limiter.allow("k1", limit: 5, now: 62)) }
         #expect(!limiter.allow("k1", limit: 5, now: 62))
         for _ in 0..<5 { limiter.record("fresh-more", now: 119) }
         #expect(limiter.allow("k1", limit: 5, now: 120), "a new minute drops the old table")
         for _ in 0..<5 { limiter.record("fresh-more", now: 121) }
         #expect(limiter.isExhausted("fresh-more", limit: 5, now: 122))
+    }
+
+    /// Past `publishLimit` changed keys in one sync, the low-limit keys go first: a spread attack on a limit
+    /// of 5 is not crowded out by busy page keys.
+    @Test func lowLimitKeysArePublishedBeforeBusyOnes() {
+        let limiter = RateLimiter(capacity: 20_000)
+        for index in 0..<(RateLimiter.publishLimit + 10) {
+            for _ in 0..<10 { _ = limiter.allow("page:\(index)", limit: 600, now: 60) }
+        }
+        _ = limiter.allow("contact:203.0.113.9", limit: 5, now: 60)
+        let due = limiter.countsToPublish(now: 60)
+        #expect(due.local.count == RateLimiter.publishLimit)
+        #expect(due.local["contact:203.0.113.9"] == 1)
     }
 
     @Test func failureOnlyCounting() {

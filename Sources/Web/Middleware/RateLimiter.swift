@@ -83,15 +83,22 @@ final class RateLimiter: Sendable {
         return state.withLock { minute in
             if minute.number != now / 60 { minute = Minute(number: now / 60) }
             let others = needsShared ? minute.others[shared] ?? 0 : 0
-            if let limit { minute.noteShareFrom(key, limit: limit) }
             if let count = minute.counts[key] {
+                if let limit { minute.noteShareFrom(key, limit: limit) }
                 minute.counts[key] = count + 1
                 return (count + 1, others)
             }
+            // A full table notes nothing about a key it does not count, so `shareFrom` stays within `capacity`.
             guard minute.counts.count < capacity else { return (0, 0) }
+            if let limit { minute.noteShareFrom(key, limit: limit) }
             minute.counts[key] = 1
             return (1, others)
         }
+    }
+
+    /// Keys held this minute, counted and noted for early sharing: what `capacity` bounds.
+    var keysHeld: (counted: Int, sharedEarly: Int) {
+        state.withLock { ($0.counts.count, $0.shareFrom.count) }
     }
 
     /// The name a key is shared under: a keyed hash, the same on every node (the key comes from the shared secrets).
@@ -100,8 +107,9 @@ final class RateLimiter: Sendable {
         return Data(mac).prefix(16).base64EncodedString()
     }
 
-    /// The hot keys whose count changed since they were last published (the busiest first, at most
-    /// `publishLimit`): `counts` by shared key for the database, `local` to hand to `published` once written.
+    /// The keys due for publishing whose count changed since they were last published, at most `publishLimit`:
+    /// the low-limit keys first (the ones whose limit the nodes' unpublished counts could add up to), then the
+    /// busiest. `counts` by shared key for the database, `local` to hand to `published` once written.
     func countsToPublish(now: Int64) -> (minute: Int64, counts: [String: Int], local: [String: Int]) {
         // Copied under the lock (copy-on-write makes that cheap), filtered and sorted outside it.
         let (number, counts, published, shareFrom) = state.withLock { ($0.number, $0.counts, $0.published, $0.shareFrom) }
@@ -110,7 +118,11 @@ final class RateLimiter: Sendable {
             count >= (shareFrom[key] ?? Self.hotThreshold) && published[key] != count
         }
         let busiest = changed.count > Self.publishLimit
-            ? Dictionary(uniqueKeysWithValues: changed.sorted { $0.value > $1.value }.prefix(Self.publishLimit).map { ($0.key, $0.value) })
+            ? Dictionary(
+                uniqueKeysWithValues: changed.sorted { a, b in
+                    let (aLow, bLow) = (shareFrom[a.key] != nil, shareFrom[b.key] != nil)
+                    return aLow != bLow ? aLow : a.value > b.value
+                }.prefix(Self.publishLimit).map { ($0.key, $0.value) })
             : changed
         return (number, Dictionary(busiest.map { (shareKey($0.key), $0.value) }, uniquingKeysWith: max), busiest)
     }
