@@ -61,14 +61,16 @@ extension SQLStore: GrantStore {
     public func grant(id: String) async throws -> Grant? {
         try await grantCache.value(id) {
             try await read { db in
-                guard let row = try await db.raw("SELECT data, revoked_at FROM grants WHERE id = \(bind: id)").first() else {
-                    return nil
-                }
-                var grant = try row.json("data", as: Grant.self)
-                grant.revokedAt = try row.optionalInt64("revoked_at")
-                return grant
+                try await db.raw("SELECT data, revoked_at FROM grants WHERE id = \(bind: id)").first().map(Self.grant(from:))
             }
         }
+    }
+
+    /// A grant row selected with `data, revoked_at`.
+    static func grant(from row: any SQLRow) throws -> Grant {
+        var grant = try row.json("data", as: Grant.self)
+        grant.revokedAt = try row.optionalInt64("revoked_at")
+        return grant
     }
 
     public func liveGrant(id: String, accessTokenJTI jti: String) async throws -> Grant? {
@@ -84,14 +86,12 @@ extension SQLStore: GrantStore {
             guard
                 let row = try await db.raw(
                     """
-                    SELECT data FROM grants WHERE id = \(bind: id) AND revoked_at IS NULL
+                    SELECT data, revoked_at FROM grants WHERE id = \(bind: id) AND revoked_at IS NULL
                     AND NOT EXISTS (SELECT 1 FROM revoked_access_tokens WHERE jti = \(bind: jti))
                     """
                 ).first()
             else { return nil }
-            var grant = try row.json("data", as: Grant.self)
-            grant.revokedAt = nil
-            return grant
+            return try Self.grant(from: row)
         }
     }
 

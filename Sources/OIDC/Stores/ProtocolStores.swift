@@ -121,8 +121,7 @@ public protocol GrantStore: Sendable {
     func grant(id: String) async throws -> Grant?
     /// Grant `id` if neither it nor the access token `accessTokenJTI` made from it has been revoked: what every
     /// use of an access token checks, asked in one go so that a shared database answers it in one round trip.
-    /// The grant store therefore also holds the access-token revocations (`TokenMarkerStore`): one
-    /// database answers both.
+    /// It reads the revocations `TokenMarkerStore` writes, so both must be the same database.
     func liveGrant(id: String, accessTokenJTI: String) async throws -> Grant?
     func revokeGrant(id: String, at: Int64) async throws
     /// The apps that received tokens in browser session `sessionID`: whom a back-channel logout of that session
