@@ -310,6 +310,10 @@ import Testing
             try await attempts([10, 11, 12, 13, 14])
             let one = try await purge(batchSize: 100)
             #expect(one.removed["login_attempts"] == 5 && one.batches == idle)
+            // Rows that share one time across batch boundaries all go (each batch starts at the last one's time).
+            try await attempts([20, 20, 20, 20, 20])
+            let ties = try await purge(batchSize: 2)
+            #expect(ties.removed["login_attempts"] == 5)
             // A stop request ends the pass before its next statement: nothing is deleted after it.
             try await attempts([15, 16])
             let stopped = try await store.purgeExpired(.init(now: 2_000, recordRetention: 1_000, grantLifetime: 1_000) { true })

@@ -145,9 +145,9 @@ final class CapturingSender: MessageSender {
         #expect(limiter.isExhausted("fresh-more", limit: 5, now: 122))
     }
 
-    /// Past `publishLimit` changed keys in one sync, the low-limit keys go first: a spread attack on a limit
-    /// of 5 is not crowded out by busy page keys.
-    @Test func lowLimitKeysArePublishedBeforeBusyOnes() {
+    /// Past `publishLimit` changed keys in one sync, low-limit keys and busy keys share the budget: a spread
+    /// attack on a limit of 5 is not crowded out by busy page keys, nor a busy key by a flood of low-limit ones.
+    @Test func lowLimitAndBusyKeysShareThePublishBudget() {
         let limiter = RateLimiter(capacity: 20_000)
         for index in 0..<(RateLimiter.publishLimit + 10) {
             for _ in 0..<10 { _ = limiter.allow("page:\(index)", limit: 600, now: 60) }
@@ -156,6 +156,13 @@ final class CapturingSender: MessageSender {
         let due = limiter.countsToPublish(now: 60)
         #expect(due.local.count == RateLimiter.publishLimit)
         #expect(due.local["contact:203.0.113.9"] == 1)
+
+        let flooded = RateLimiter(capacity: 20_000)
+        for index in 0..<RateLimiter.publishLimit { _ = flooded.allow("captcha-render:\(index)", limit: 4, now: 60) }
+        for _ in 0..<50 { _ = flooded.allow("fail:password:198.51.100.7", limit: 600, now: 60) }
+        let floodedDue = flooded.countsToPublish(now: 60)
+        #expect(floodedDue.local.count == RateLimiter.publishLimit)
+        #expect(floodedDue.local["fail:password:198.51.100.7"] == 50)
     }
 
     @Test func failureOnlyCounting() {

@@ -264,7 +264,8 @@ final class JobLease: Sendable {
     let holder: String
     let length: Int64
     let clock: OIDC.Clock
-    private let end = Mutex<Int64>(.min)
+    /// When the lease held runs out; 0 until `take` succeeds.
+    private let end = Mutex<Int64>(0)
 
     init(_ job: String, store: any HousekeepingStore, holder: String, length: Int64, clock: OIDC.Clock) {
         (self.job, self.store, self.holder, self.length, self.clock) = (job, store, holder, max(1, length), clock)

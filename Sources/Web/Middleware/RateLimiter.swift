@@ -45,7 +45,7 @@ final class RateLimiter: Sendable {
     static func shareFrom(limit: Int) -> Int {
         max(1, min(hotThreshold, limit / 10))
     }
-    /// At most this many keys are published per sync (the busiest first).
+    /// At most this many keys are published per sync (`publishable`: low-limit keys and busy keys share it).
     static let publishLimit = 5_000
     private let shareSecret: SymmetricKey
 
@@ -88,8 +88,9 @@ final class RateLimiter: Sendable {
                 minute.counts[key] = count + 1
                 return (count + 1, others)
             }
-            // A full table notes nothing about a key it does not count, so `shareFrom` stays within `capacity`.
-            guard minute.counts.count < capacity else { return (0, 0) }
+            // A full table notes nothing about a key it does not count, so `shareFrom` stays within `capacity`;
+            // the other nodes' counts still decide.
+            guard minute.counts.count < capacity else { return (0, others) }
             if let limit { minute.noteShareFrom(key, limit: limit) }
             minute.counts[key] = 1
             return (1, others)
@@ -108,8 +109,9 @@ final class RateLimiter: Sendable {
     }
 
     /// The keys due for publishing whose count changed since they were last published, at most `publishLimit`:
-    /// the low-limit keys first (the ones whose limit the nodes' unpublished counts could add up to), then the
-    /// busiest. `counts` by shared key for the database, `local` to hand to `published` once written.
+    /// up to half of it low-limit keys (the ones whose limit the nodes' unpublished counts could add up to),
+    /// the rest the busiest keys, so that a flood of either kind cannot crowd the other out. `counts` by shared
+    /// key for the database, `local` to hand to `published` once written.
     func countsToPublish(now: Int64) -> (minute: Int64, counts: [String: Int], local: [String: Int]) {
         // Copied under the lock (copy-on-write makes that cheap), filtered and sorted outside it.
         let (number, counts, published, shareFrom) = state.withLock { ($0.number, $0.counts, $0.published, $0.shareFrom) }
@@ -118,13 +120,20 @@ final class RateLimiter: Sendable {
             count >= (shareFrom[key] ?? Self.hotThreshold) && published[key] != count
         }
         let busiest = changed.count > Self.publishLimit
-            ? Dictionary(
-                uniqueKeysWithValues: changed.sorted { a, b in
-                    let (aLow, bLow) = (shareFrom[a.key] != nil, shareFrom[b.key] != nil)
-                    return aLow != bLow ? aLow : a.value > b.value
-                }.prefix(Self.publishLimit).map { ($0.key, $0.value) })
+            ? Self.publishable(changed, lowLimit: { shareFrom[$0] != nil })
             : changed
         return (number, Dictionary(busiest.map { (shareKey($0.key), $0.value) }, uniquingKeysWith: max), busiest)
+    }
+
+    /// `publishLimit` of `changed`: the busiest low-limit keys up to half of it, then the busiest of the rest.
+    private static func publishable(_ changed: [String: Int], lowLimit: (String) -> Bool) -> [String: Int] {
+        let busiestFirst = changed.sorted { $0.value > $1.value }
+        let low = busiestFirst.filter { lowLimit($0.key) }.prefix(publishLimit / 2)
+        var chosen = Dictionary(uniqueKeysWithValues: low.map { ($0.key, $0.value) })
+        for entry in busiestFirst where chosen.count < publishLimit && chosen[entry.key] == nil {
+            chosen[entry.key] = entry.value
+        }
+        return chosen
     }
 
     /// Notes what the database now holds for this node, so that unchanged keys are not written again.
