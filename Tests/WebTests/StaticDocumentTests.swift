@@ -70,7 +70,7 @@ import Testing
     @Test func aBusyConnectionAnsweredInThePipelineIsNotIdle() async throws {
         // 2 s, against requests every 0.25 s: a margin that a busy 2-core machine's scheduling cannot eat.
         try await TestServer.withConfiguration(["connection_idle_timeout_seconds": "2"]) { config in
-            try await TestServer.live(config) { client, _ in
+            try await TestServer.live(config) { client, built in
                 let port = try #require(client.port)
                 let (answered, closedWhenSilent) = try await Task.detached {
                     let connection = try RawConnection(port: port, readTimeoutSeconds: 5)
@@ -87,6 +87,43 @@ import Testing
                 }.value
                 #expect(answered == 16, "the connection was closed after \(answered) answers")
                 #expect(closedWhenSilent, "a silent connection must still be closed by the idle timeout")
+                // And the pipeline answered them, not the router.
+                let admin = Application(router: OperationsController(services: built.services).adminRouter())
+                try await admin.test(.router) { adminClient in
+                    let text = String(buffer: try await adminClient.execute(uri: "/metrics", method: .get).body)
+                    #expect(text.contains(#"edu_sso_http_requests_total{route="/oidc/v1/jwksets",method="GET",status="200"} 8"#))
+                }
+            }
+        }
+    }
+
+    /// A connection that is to end after its answer ends then — an HTTP/1.0 request without keep-alive, or a
+    /// `Connection: Close` in any spelling — on the pipeline's path and on the router's, long before the idle
+    /// timeout; HTTP/1.0 with keep-alive and plain HTTP/1.1 keep their connection.
+    @Test func connectionsThatAskToEndAreClosedAfterTheAnswer() async throws {
+        try await TestServer.withConfiguration(["connection_idle_timeout_seconds": "60"]) { config in
+            try await TestServer.live(config) { client, _ in
+                let port = try #require(client.port)
+                let cases: [(name: String, request: String, closes: Bool)] = [
+                    ("1.0, pipeline", "GET /oidc/v1/jwksets HTTP/1.0\r\n\r\n", true),
+                    ("1.0, router", "GET /healthz HTTP/1.0\r\n\r\n", true),
+                    ("1.1 Close, pipeline", "GET /oidc/v1/jwksets HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n", true),
+                    ("1.1 Close, router", "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n", true),
+                    ("1.0 keep-alive", "GET /oidc/v1/jwksets HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", false),
+                    ("1.1", "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", false),
+                ]
+                let outcomes = try await Task.detached {
+                    try cases.map { testCase in
+                        let connection = try RawConnection(port: port, readTimeoutSeconds: 3)
+                        connection.send(testCase.request)
+                        let answered = connection.readResponse()?.contains(" 200 OK") == true
+                        return (answered, connection.isClosedByServer())
+                    }
+                }.value
+                for (testCase, outcome) in zip(cases, outcomes) {
+                    #expect(outcome.0, "\(testCase.name): no answer")
+                    #expect(outcome.1 == testCase.closes, "\(testCase.name): closed \(outcome.1)")
+                }
             }
         }
     }

@@ -5,7 +5,9 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
 import OIDC
 import Synchronization
 
@@ -110,12 +112,33 @@ struct HTTP1ChannelWithStaticDocuments: ServerChildChannel, HTTPChannelHandler {
             let pipeline = channel.pipeline.syncOperations
             let connectionState = try pipeline.handler(type: HTTPConnectionStateHandler.self)
             try pipeline.addHandler(StaticDocumentHandler(documents: documents), position: .after(connectionState))
+            let conversion = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
+            try pipeline.addHandler(ConnectionCloseSpelledOut(), position: .before(conversion))
             return value
         }
     }
 
     func handle(value: Value, logger: Logger) async {
         await base.handle(value: value, logger: logger)
+    }
+}
+
+/// Spells out, as `Connection: close`, that a request's connection ends after its answer. NIO's HTTP/1 decoder
+/// knows the version, but the version-independent request it is converted into does not, and Hummingbird closes
+/// only on a literal `Connection: close`: an HTTP/1.0 request without `keep-alive` (whose connection ends by
+/// default) or a `Connection: Close` was answered as if the connection persisted, and a client waiting for the
+/// close hung until the idle timeout. Both the pipeline's answer and the router's see the spelled-out header.
+final class ConnectionCloseSpelledOut: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias InboundOut = HTTPServerRequestPart
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if case .head(var head) = unwrapInboundIn(data), !head.isKeepAlive {
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+            context.fireChannelRead(wrapInboundOut(.head(head)))
+            return
+        }
+        context.fireChannelRead(data)
     }
 }
 
