@@ -225,7 +225,10 @@ public final class SQLStore: HousekeepingStore, RateCountStore {
         for rule in rules {
             var total = 0
             // Each batch starts where the last one ended, in index order: nothing deleted (still in PostgreSQL's
-            // index until VACUUM) or kept (a grant whose refresh token lives) is walked again in this pass.
+            // index until VACUUM) or kept (a grant whose refresh token lives) is walked again in this pass, except
+            // the rows sharing the last batch's value (`>=`, so that none of a tie is skipped). A short batch ends
+            // the table's turn (on PostgreSQL a row changed meanwhile is not deleted by its old address): what is
+            // left goes in the next pass.
             var from = Int64.min
             while await !policy.stopRequested() {
                 try Task.checkCancellation()

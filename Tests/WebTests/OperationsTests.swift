@@ -30,6 +30,25 @@ import Testing
         }
     }
 
+    /// Probes arriving together share one check: a flood of `/readyz` (not rate-limited) is one database query.
+    @Test func concurrentProbesShareOneCheck() async throws {
+        try await TestServer.withConfiguration { config in
+            try await TestServer.live(config) { client, built in
+                let operations = OperationsController(services: built.services)
+                let statuses = await withTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<50 { group.addTask { await operations.readiness().status } }
+                    return await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+                }
+                #expect(statuses.count == 50 && statuses.allSatisfy { $0 == .ok })
+                #expect(operations.checksStarted.load(ordering: .relaxed) == 1)
+                // A second later the next probe checks again.
+                try await Task.sleep(for: .milliseconds(1100))
+                #expect(await operations.readiness().status == .ok)
+                #expect(operations.checksStarted.load(ordering: .relaxed) == 2)
+            }
+        }
+    }
+
     /// Requests on the public listener show on the admin router's `/metrics`; the public one has no `/metrics`.
     @Test func requestsAndTokensShowInTheMetrics() async throws {
         try await TestServer.withConfiguration { config in
@@ -90,14 +109,24 @@ import Testing
                 #expect(try await lease.take())
                 // Before half-time nothing is asked; after it the lease runs 100 s from then, so another node
                 // cannot take it at the old end.
+                let early = JobLease("other-job", store: store, holder: "a", length: 100, clock: clock)
+                #expect(try await early.take())
                 time.withLock { $0 = 1_040 }
                 #expect(await lease.keep())
+                // (Before half-time nothing was renewed: another holder takes the other lease at its first end.)
+                #expect(await early.keep())
+                #expect(try await store.takeJobLease("other-job", holder: "b", now: 1_100, until: 1_200))
                 time.withLock { $0 = 1_060 }
                 #expect(await lease.keep())
                 #expect(try await !store.takeJobLease("test-job", holder: "b", now: 1_120, until: 1_220))
                 // This node stalled past its lease; another took the job: the next keep says it is lost.
                 #expect(try await store.takeJobLease("test-job", holder: "b", now: 1_161, until: 1_261))
                 time.withLock { $0 = 1_170 }
+                #expect(!lease.wasLost)
+                #expect(await !lease.keep())
+                #expect(lease.wasLost)
+                // Lost stays lost, even once the other holder's lease has run out.
+                time.withLock { $0 = 1_300 }
                 #expect(await !lease.keep())
             } catch {
                 try? await built.shutdown()

@@ -157,12 +157,16 @@ final class CapturingSender: MessageSender {
         #expect(due.local.count == RateLimiter.publishLimit)
         #expect(due.local["contact:203.0.113.9"] == 1)
 
+        // Refused requests still count, so a flood of low-limit keys can each count more than a busy key.
         let flooded = RateLimiter(capacity: 20_000)
-        for index in 0..<RateLimiter.publishLimit { _ = flooded.allow("captcha-render:\(index)", limit: 4, now: 60) }
+        for index in 0..<RateLimiter.publishLimit {
+            for _ in 0..<60 { _ = flooded.allow("captcha-render:\(index)", limit: 4, now: 60) }
+        }
         for _ in 0..<50 { _ = flooded.allow("fail:password:198.51.100.7", limit: 600, now: 60) }
         let floodedDue = flooded.countsToPublish(now: 60)
         #expect(floodedDue.local.count == RateLimiter.publishLimit)
         #expect(floodedDue.local["fail:password:198.51.100.7"] == 50)
+        #expect(floodedDue.local.keys.filter { $0.hasPrefix("captcha-render:") }.count == RateLimiter.publishLimit - 1)
     }
 
     @Test func failureOnlyCounting() {

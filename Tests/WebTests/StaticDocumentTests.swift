@@ -60,6 +60,8 @@ import Testing
                     let text = String(buffer: try await adminClient.execute(uri: "/metrics", method: .get).body)
                     #expect(text.contains(#"edu_sso_http_requests_total{route="/oidc/v1/jwksets",method="HEAD",status="200"} 1"#))
                     #expect(text.contains(#"route="/oidc/v1/jwksets",method="GET",status="304"} 1"#))
+                    // The router's answers (the query-string requests) also record their duration.
+                    #expect(text.contains(#"edu_sso_http_request_duration_seconds_count{route="/oidc/v1/jwksets""#))
                 }
             }
         }
@@ -87,28 +89,30 @@ import Testing
                 }.value
                 #expect(answered == 16, "the connection was closed after \(answered) answers")
                 #expect(closedWhenSilent, "a silent connection must still be closed by the idle timeout")
-                // And the pipeline answered them, not the router.
+                // And the pipeline answered them, not the router (which alone records a duration).
                 let admin = Application(router: OperationsController(services: built.services).adminRouter())
                 try await admin.test(.router) { adminClient in
                     let text = String(buffer: try await adminClient.execute(uri: "/metrics", method: .get).body)
                     #expect(text.contains(#"edu_sso_http_requests_total{route="/oidc/v1/jwksets",method="GET",status="200"} 8"#))
+                    #expect(!text.contains(#"edu_sso_http_request_duration_seconds_count{route="/oidc/v1/jwksets""#))
                 }
             }
         }
     }
 
     /// A connection that is to end after its answer ends then — an HTTP/1.0 request without keep-alive, or a
-    /// `Connection: Close` in any spelling — on the pipeline's path and on the router's, long before the idle
-    /// timeout; HTTP/1.0 with keep-alive and plain HTTP/1.1 keep their connection.
+    /// `Connection: Close` in any spelling — for a document the pipeline would answer (it leaves these to the
+    /// router) and for any other route, long before the idle timeout; HTTP/1.0 with keep-alive and plain
+    /// HTTP/1.1 keep their connection, the JWKS answered in the pipeline.
     @Test func connectionsThatAskToEndAreClosedAfterTheAnswer() async throws {
         try await TestServer.withConfiguration(["connection_idle_timeout_seconds": "60"]) { config in
             try await TestServer.live(config) { client, _ in
                 let port = try #require(client.port)
                 let cases: [(name: String, request: String, closes: Bool)] = [
-                    ("1.0, pipeline", "GET /oidc/v1/jwksets HTTP/1.0\r\n\r\n", true),
-                    ("1.0, router", "GET /healthz HTTP/1.0\r\n\r\n", true),
-                    ("1.1 Close, pipeline", "GET /oidc/v1/jwksets HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n", true),
-                    ("1.1 Close, router", "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n", true),
+                    ("1.0, JWKS", "GET /oidc/v1/jwksets HTTP/1.0\r\n\r\n", true),
+                    ("1.0, healthz", "GET /healthz HTTP/1.0\r\n\r\n", true),
+                    ("1.1 Close, JWKS", "GET /oidc/v1/jwksets HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n", true),
+                    ("1.1 Close, healthz", "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n", true),
                     ("1.0 keep-alive", "GET /oidc/v1/jwksets HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", false),
                     ("1.1", "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", false),
                 ]

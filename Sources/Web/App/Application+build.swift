@@ -247,6 +247,10 @@ struct MaintenanceService: Service {
             if total > 0 {
                 services.logger.info("purged expired rows", metadata: ["rows": "\(total)"])
             }
+            if lease.wasLost {
+                services.logger.notice(
+                    "purge pass stopped: its lease ran out and another node holds it now (the rest goes in a later pass)")
+            }
         }
         // The development outbox holds codes: it is runtime state and is purged like the tables.
         for case let outbox as OutboxSender in [services.senders.email, services.senders.sms] {
@@ -266,6 +270,9 @@ final class JobLease: Sendable {
     let clock: OIDC.Clock
     /// When the lease held runs out; 0 until `take` succeeds.
     private let end = Mutex<Int64>(0)
+    /// Set once a renewal found another holder: the job stops, and says so.
+    private let lost = Atomic<Bool>(false)
+    var wasLost: Bool { lost.load(ordering: .relaxed) }
 
     init(_ job: String, store: any HousekeepingStore, holder: String, length: Int64, clock: OIDC.Clock) {
         (self.job, self.store, self.holder, self.length, self.clock) = (job, store, holder, max(1, length), clock)
@@ -282,9 +289,12 @@ final class JobLease: Sendable {
     /// Whether this node still holds the lease, renewed when half of it has passed; a database that does not
     /// answer counts as lost.
     func keep() async -> Bool {
+        if wasLost { return false }
         let now = clock.now()
         if now < end.withLock({ $0 }) - length / 2 { return true }
-        return (try? await take()) == true
+        if (try? await take()) == true { return true }
+        lost.store(true, ordering: .relaxed)
+        return false
     }
 }
 

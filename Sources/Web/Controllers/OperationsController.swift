@@ -10,9 +10,13 @@ import Synchronization
 /// `/metrics` in Prometheus text.
 final class OperationsController: Sendable {
     let services: Services
-    /// The last readiness answer, reused for a second: `/readyz` is not rate-limited (a balancer must never be
-    /// throttled into taking a node out), so a flood of probes must not become a flood of database queries.
-    private let lastReadiness = Mutex<(at: ContinuousClock.Instant, report: ReadinessReport)?>(nil)
+    /// The last readiness check, shared by every probe that arrives within a second of its start, whether it has
+    /// finished or not: `/readyz` is not rate-limited (a balancer must never be throttled into taking a node
+    /// out), so a flood of probes must not become a flood of database queries, not even while the database is
+    /// slow to answer — at most one check a second, however many probes.
+    private let lastCheck = Mutex<(started: ContinuousClock.Instant, check: Task<ReadinessReport, Never>)?>(nil)
+    /// How many checks have started (for the tests).
+    let checksStarted = Atomic<Int>(0)
 
     init(services: Services) {
         self.services = services
@@ -35,13 +39,14 @@ final class OperationsController: Sendable {
     /// 200 with every check "ok", or 503 naming the ones that failed (no detail beyond that: the probe is public).
     func readiness() async -> Response {
         let now = ContinuousClock.now
-        let report: ReadinessReport
-        if let last = lastReadiness.withLock({ $0 }), now - last.at < .seconds(1) {
-            report = last.report
-        } else {
-            report = await checkReadiness()
-            lastReadiness.withLock { $0 = (now, report) }
+        let check = lastCheck.withLock { last in
+            if let last, now - last.started < .seconds(1) { return last.check }
+            checksStarted.add(1, ordering: .relaxed)
+            let check = Task { await self.checkReadiness() }
+            last = (now, check)
+            return check
         }
+        let report = await check.value
         return Responses.json(report, status: report.status == "ready" ? .ok : .serviceUnavailable, noStore: true)
     }
 

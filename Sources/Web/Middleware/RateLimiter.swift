@@ -109,9 +109,9 @@ final class RateLimiter: Sendable {
     }
 
     /// The keys due for publishing whose count changed since they were last published, at most `publishLimit`:
-    /// up to half of it low-limit keys (the ones whose limit the nodes' unpublished counts could add up to),
-    /// the rest the busiest keys, so that a flood of either kind cannot crowd the other out. `counts` by shared
-    /// key for the database, `local` to hand to `published` once written.
+    /// half of it for low-limit keys (the ones whose limit the nodes' unpublished counts could add up to) and half
+    /// for the others (`publishable`), so that a flood of either kind cannot crowd the other out. `counts` by
+    /// shared key for the database, `local` to hand to `published` once written.
     func countsToPublish(now: Int64) -> (minute: Int64, counts: [String: Int], local: [String: Int]) {
         // Copied under the lock (copy-on-write makes that cheap), filtered and sorted outside it.
         let (number, counts, published, shareFrom) = state.withLock { ($0.number, $0.counts, $0.published, $0.shareFrom) }
@@ -125,15 +125,15 @@ final class RateLimiter: Sendable {
         return (number, Dictionary(busiest.map { (shareKey($0.key), $0.value) }, uniquingKeysWith: max), busiest)
     }
 
-    /// `publishLimit` of `changed`: the busiest low-limit keys up to half of it, then the busiest of the rest.
+    /// `publishLimit` of `changed`: each kind (low-limit keys, and the others) is given half of it, busiest first,
+    /// and a half one kind does not fill goes to the other kind's next busiest.
     private static func publishable(_ changed: [String: Int], lowLimit: (String) -> Bool) -> [String: Int] {
         let busiestFirst = changed.sorted { $0.value > $1.value }
-        let low = busiestFirst.filter { lowLimit($0.key) }.prefix(publishLimit / 2)
-        var chosen = Dictionary(uniqueKeysWithValues: low.map { ($0.key, $0.value) })
-        for entry in busiestFirst where chosen.count < publishLimit && chosen[entry.key] == nil {
-            chosen[entry.key] = entry.value
-        }
-        return chosen
+        let low = busiestFirst.filter { lowLimit($0.key) }
+        let other = busiestFirst.filter { !lowLimit($0.key) }
+        let lowTaken = min(low.count, max(publishLimit / 2, publishLimit - other.count))
+        let chosen = low.prefix(lowTaken) + other.prefix(publishLimit - lowTaken)
+        return Dictionary(uniqueKeysWithValues: chosen.map { ($0.key, $0.value) })
     }
 
     /// Notes what the database now holds for this node, so that unchanged keys are not written again.

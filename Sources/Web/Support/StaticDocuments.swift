@@ -44,10 +44,11 @@ final class StaticDocumentHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .head(let request):
             // The router takes over when the answer would wait (a request ahead still with the router, or a client
             // not reading what it was sent: the router's path has backpressure) or when the connection is to
-            // close after it.
+            // close after it (`ConnectionCloseSpelledOut` has written that as `Connection: close`, the one
+            // spelling the router closes on).
             if withRouter == 0, context.channel.isWritable, request.method == .get || request.method == .head,
                 let path = request.path, let document = documents.document(at: path),
-                !request.headerFields[values: .connection].contains(where: { $0.lowercased().contains("close") })
+                request.headerFields[.connection] != "close"
             {
                 dropping = true
                 answer(request, with: document, context: context)
@@ -127,7 +128,7 @@ struct HTTP1ChannelWithStaticDocuments: ServerChildChannel, HTTPChannelHandler {
 /// knows the version, but the version-independent request it is converted into does not, and Hummingbird closes
 /// only on a literal `Connection: close`: an HTTP/1.0 request without `keep-alive` (whose connection ends by
 /// default) or a `Connection: Close` was answered as if the connection persisted, and a client waiting for the
-/// close hung until the idle timeout. Both the pipeline's answer and the router's see the spelled-out header.
+/// close hung until the idle timeout. `StaticDocumentHandler` leaves such a request to the router, which closes.
 final class ConnectionCloseSpelledOut: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias InboundOut = HTTPServerRequestPart
