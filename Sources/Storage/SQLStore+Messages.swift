@@ -19,7 +19,10 @@ extension SQLStore: MessageQueueStore {
 
     public func leaseDueMessages(now: Int64, leaseUntil: Int64, limit: Int, id: String?) async throws -> [QueuedMessage] {
         // The lease is taken by one conditional UPDATE, so two nodes polling at once never get the same message.
+        // On PostgreSQL the rows picked are also locked, skipping those another node is leasing this instant, so
+        // that polling nodes take different messages instead of queuing on (and retrying after) the same rows.
         let which: SQLQueryString = id.map { "id = \(bind: $0)" } ?? "1 = 1"
+        let skipLocked: SQLQueryString = connector.dialectName == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
         return try await write { db in
             try await db.raw(
                 """
@@ -27,7 +30,7 @@ extension SQLStore: MessageQueueStore {
                 WHERE id IN (
                     SELECT id FROM outgoing_messages
                     WHERE status = 'pending' AND next_attempt_at <= \(bind: now) AND lease_until <= \(bind: now) AND \(which)
-                    ORDER BY next_attempt_at LIMIT \(bind: limit))
+                    ORDER BY next_attempt_at LIMIT \(bind: limit)\(skipLocked))
                   AND status = 'pending' AND lease_until <= \(bind: now)
                 RETURNING *
                 """
