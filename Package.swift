@@ -58,11 +58,13 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl@3"])]
         ),
+        // JSON text written directly (one string escaper for answers, logs and gateway bodies). No dependencies.
+        .target(name: "JSONText", swiftSettings: swiftSettings),
         // Protocol core: requests, PKCE, tokens, errors, discovery, keys. No HTTP, no SQL.
         .target(
             name: "OIDC",
             dependencies: [
-                "COpenSSL",
+                "COpenSSL", "JSONText",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
@@ -99,6 +101,7 @@ let package = Package(
         .target(
             name: "Notify",
             dependencies: [
+                "JSONText",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -128,7 +131,7 @@ let package = Package(
         .target(
             name: "Web",
             dependencies: [
-                "OIDC", "Identity", "Storage", "Notify", "Federation",
+                "OIDC", "Identity", "Storage", "Notify", "Federation", "JSONText",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -183,7 +186,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "OIDCTests", dependencies: ["OIDC"], swiftSettings: swiftSettings),
+        .testTarget(name: "OIDCTests", dependencies: ["OIDC", "JSONText"], swiftSettings: swiftSettings),
         .testTarget(name: "IdentityTests", dependencies: ["Identity"], swiftSettings: swiftSettings),
         .testTarget(name: "StorageTests", dependencies: ["Storage"], swiftSettings: swiftSettings),
         .testTarget(name: "NotifyTests", dependencies: ["Notify"], swiftSettings: swiftSettings),

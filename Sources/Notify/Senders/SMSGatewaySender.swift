@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import JSONText
 import NIOCore
 import NIOHTTP1
 
@@ -54,7 +55,7 @@ public struct SMSGatewaySender: MessageSender {
     /// The body for one message: the template with both values escaped for the content type.
     public func body(to: String, text: String) -> String {
         let json = configuration.contentType == "application/json"
-        func escape(_ value: String) -> String { json ? Self.jsonEscaped(value) : Self.formEscaped(value) }
+        func escape(_ value: String) -> String { json ? JSONText.escaped(value) : Self.formEscaped(value) }
         return configuration.bodyTemplate.replacingOccurrences(of: "{{to}}", with: escape(to))
             .replacingOccurrences(of: "{{text}}", with: escape(text))
     }
@@ -80,25 +81,6 @@ public struct SMSGatewaySender: MessageSender {
         // Read (a little of) the body so the connection can be reused; its content is not logged.
         _ = try? await response.body.collect(upTo: 64 * 1024)
         try HTTPDelivery.check(Int(response.status.code), what: "the SMS gateway")
-    }
-
-    /// The inside of a JSON string literal for `value` (also used for the server's JSON log lines). U+2028 and
-    /// U+2029 are escaped too: valid JSON either way, but some readers take them for line breaks.
-    public static func jsonEscaped(_ value: String) -> String {
-        var out = ""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
     }
 
     static func formEscaped(_ value: String) -> String {

@@ -1,6 +1,6 @@
 import Foundation
+import JSONText
 import Logging
-import Notify
 import Synchronization
 
 #if canImport(Glibc)
@@ -72,7 +72,7 @@ public struct StructuredLogHandler: LogHandler {
     }
 
     static func jsonString(_ text: String) -> String {
-        "\"" + SMSGatewaySender.jsonEscaped(text) + "\""
+        "\"" + JSONText.escaped(text) + "\""
     }
 
     private static func flat(_ value: Logger.Metadata.Value) -> String {
