@@ -27,6 +27,22 @@ import Testing
         }
     }
 
+    /// RFC 6749 §3.3: space-delimited, order kept, a repeated name once; short lists and long ones alike.
+    @Test func scopesAreParsedInOrderWithoutRepeats() {
+        #expect(Scope.parse("openid  profile openid eduinfo ") == ["openid", "profile", "eduinfo"])
+        #expect(Scope.parse("") == [])
+        let long = (0..<40).map { "s\($0 % 20)" }.joined(separator: " ")
+        #expect(Scope.parse(long) == (0..<20).map { "s\($0)" })
+    }
+
+    @Test func trimmingSpacesDropsOnlyOuterSpacesAndTabs() {
+        #expect(" \t教育 雲\t ".trimmingSpaces() == "教育 雲")
+        #expect("token".trimmingSpaces() == "token")
+        #expect("   ".trimmingSpaces() == "")
+        #expect("a ".trimmingSpaces() == "a" && " a".trimmingSpaces() == "a")
+        #expect("\na\n".trimmingSpaces() == "\na\n")
+    }
+
     @Test func repeatedParameterIsInvalidRequest() throws {
         let parameters = RequestParameters.parseForm("scope=openid&scope=profile&state=a%20b")
         #expect(throws: OAuthError.self) { try parameters.single("scope") }

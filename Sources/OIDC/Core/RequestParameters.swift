@@ -78,10 +78,13 @@ extension StringProtocol {
     /// Drops leading and trailing spaces and tabs. Works on UTF-8 directly: Foundation's
     /// `trimmingCharacters(in:)` goes through UTF-16 and showed up in profiles of the bearer-token path.
     public func trimmingSpaces() -> String {
-        let bytes = Array(utf8)
+        let string = String(self)  // free for a String, the common case
+        let bytes = string.utf8
         guard let first = bytes.firstIndex(where: { $0 != 0x20 && $0 != 0x09 }),
             let last = bytes.lastIndex(where: { $0 != 0x20 && $0 != 0x09 })
         else { return "" }
+        // Nothing to trim (a bearer token, a typical form value): the string itself, not a copy.
+        if first == bytes.startIndex && bytes.index(after: last) == bytes.endIndex { return string }
         return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }

@@ -43,7 +43,15 @@ public enum Scope {
 
     /// Splits a space-delimited scope parameter, keeping first occurrences in order.
     public static func parse(_ value: String) -> [String] {
-        var seen = Set<String>()
-        return value.split(separator: " ").map(String.init).filter { seen.insert($0).inserted }
+        let parts = value.split(separator: " ")
+        // A real scope list is a handful of names, where a linear look-back is cheaper than hashing each into a
+        // set (this runs on every userinfo answer); a long hostile list still costs linear time.
+        guard parts.count > 16 else {
+            var scopes: [String] = []
+            for part in parts where !scopes.contains(where: { $0 == part }) { scopes.append(String(part)) }
+            return scopes
+        }
+        var seen = Set<Substring>()
+        return parts.filter { seen.insert($0).inserted }.map(String.init)
     }
 }
