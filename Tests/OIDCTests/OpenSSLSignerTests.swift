@@ -33,6 +33,11 @@ import Testing
         let verified = try await verifier.verify(token, as: ClaimSet.self)
         #expect(verified.string("sub") == "student")
         #expect(verified.string("name") == "測試")
+        // The payload is the claims as EduSSO writes JSON (ClaimsJSONEncoder), whichever signer signs.
+        var base64 = token.split(separator: ".")[1].replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        let payload = try #require(Data(base64Encoded: base64))
+        #expect(payload == (try JSONValue.object(claims.values).jsonData()))
         // One changed payload character and the signature no longer holds.
         var parts = token.split(separator: ".").map(String.init)
         parts[1] = String(parts[1].dropLast()) + (parts[1].last == "A" ? "B" : "A")

@@ -44,9 +44,10 @@ final class OpenSSLRSASigner: @unchecked Sendable {
         return Array(signature.prefix(length))
     }
 
-    /// A compact JWS of `claims` under `header`: the header and payload encoded as JWTKit encodes them, signed here.
+    /// A compact JWS of `claims` under `header`: the header and payload encoded as EduSSO's JWTKit collections
+    /// encode them (`ClaimsJSONEncoder`), signed here.
     func compactJWS(_ claims: some JWTPayload, header: JWTHeader) throws -> String {
-        let encoder = JSONEncoder.defaultForJWT
+        let encoder = ClaimsJSONEncoder()
         var token = Self.base64URL(try encoder.encode(header))
         token.append(UInt8(ascii: "."))
         token.append(contentsOf: Self.base64URL(try encoder.encode(claims)))
