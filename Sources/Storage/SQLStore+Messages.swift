@@ -21,6 +21,8 @@ extension SQLStore: MessageQueueStore {
         // The lease is taken by one conditional UPDATE, so two nodes polling at once never get the same message.
         // On PostgreSQL the rows picked are also locked, skipping those another node is leasing this instant, so
         // that polling nodes take different messages instead of queuing on (and retrying after) the same rows.
+        // This holds for a statement of its own at READ COMMITTED, as `write` runs it; inside a SERIALIZABLE
+        // transaction, locking a row changed since the snapshot would fail the transaction instead.
         let which: SQLQueryString = id.map { "id = \(bind: $0)" } ?? "1 = 1"
         let skipLocked: SQLQueryString = connector.dialectName == "postgresql" ? " FOR UPDATE SKIP LOCKED" : ""
         return try await write { db in

@@ -64,12 +64,11 @@ public enum JSONValue: Sendable, Hashable, Codable {
             guard value.isFinite else {
                 throw EncodingError.invalidValue(value, .init(codingPath: [], debugDescription: "\(value) is not a JSON number"))
             }
-            // Whole numbers as integers (as JSONEncoder writes them), others in Swift's shortest round-trip form.
-            if let whole = Int64(exactly: value) {
-                out.append(contentsOf: String(whole).utf8)
-            } else {
-                out.append(contentsOf: String(describing: value).utf8)
-            }
+            // Swift's shortest round-trip form, without a trailing ".0" — as JSONEncoder writes doubles: 3.0 is
+            // "3", -0.0 "-0", 1e16 "1e+16".
+            var text = value.description
+            if text.hasSuffix(".0") { text.removeLast(2) }
+            out.append(contentsOf: text.utf8)
         case .bool(let value): out.append(contentsOf: (value ? "true" : "false").utf8)
         case .null: out.append(contentsOf: "null".utf8)
         case .array(let values):

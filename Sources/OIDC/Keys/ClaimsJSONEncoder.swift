@@ -11,8 +11,7 @@ struct ClaimsJSONEncoder: JWTJSONEncoder {
         return try JSONEncoder.defaultForJWT.encode(value)
     }
 
-    /// A key collection that signs with this encoder.
-    static func keyCollection() -> JWTKeyCollection {
-        JWTKeyCollection(defaultJWTSerializer: DefaultJWTSerializer(jsonEncoder: ClaimsJSONEncoder()))
-    }
+    /// What a key is registered with in a JWTKit collection (`SigningKey.register`): JWTKit gives each key the
+    /// serializer it was added with, not the collection's.
+    static let serializer = DefaultJWTSerializer(jsonEncoder: ClaimsJSONEncoder())
 }

@@ -31,7 +31,7 @@ public struct KeySnapshot: Sendable {
     func collection(_ ticket: Int) -> JWTKeyCollection { collections[ticket % collections.count] }
 
     static func build(from keys: [SigningKey]) async throws -> KeySnapshot {
-        let collections = (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in ClaimsJSONEncoder.keyCollection() }
+        let collections = (0..<max(1, ProcessInfo.processInfo.activeProcessorCount)).map { _ in JWTKeyCollection() }
         var published: [[String: String]] = []
         var rsaSigners: [String: OpenSSLRSASigner] = [:]
         for key in keys {

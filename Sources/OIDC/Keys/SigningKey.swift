@@ -76,15 +76,17 @@ public struct SigningKey: Sendable, Codable, Equatable {
         }
     }
 
-    /// Adds this key to a JWTKit collection under its kid.
+    /// Adds this key to a JWTKit collection under its kid, to sign with `ClaimsJSONEncoder`.
     func register(in collection: JWTKeyCollection) async throws {
         switch alg {
         case .rs256:
             await collection.add(
                 rsa: try Insecure.RSA.PrivateKey(pem: privateKeyPEM), digestAlgorithm: .sha256,
-                kid: JWKIdentifier(string: kid))
+                kid: JWKIdentifier(string: kid), serializer: ClaimsJSONEncoder.serializer)
         case .es256:
-            await collection.add(ecdsa: try ES256PrivateKey(pem: privateKeyPEM), kid: JWKIdentifier(string: kid))
+            await collection.add(
+                ecdsa: try ES256PrivateKey(pem: privateKeyPEM), kid: JWKIdentifier(string: kid),
+                serializer: ClaimsJSONEncoder.serializer)
         }
     }
 }

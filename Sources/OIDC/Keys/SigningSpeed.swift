@@ -15,7 +15,7 @@ public enum SigningSpeed {
         let now = Int64(Date().timeIntervalSince1970)
         let rsa = try SigningKey.generate(.rs256, now: now)
         let ecdsa = try SigningKey.generate(.es256, now: now)
-        let collection = ClaimsJSONEncoder.keyCollection()
+        let collection = JWTKeyCollection()
         try await rsa.register(in: collection)
         try await ecdsa.register(in: collection)
         let openSSL = try OpenSSLRSASigner(pem: rsa.privateKeyPEM)

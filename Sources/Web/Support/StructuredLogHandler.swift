@@ -161,16 +161,19 @@ struct ReadableLogHandler: LogHandler {
         set { lines.logLevel = newValue }
     }
 
+    var metadataProvider: Logger.MetadataProvider? {
+        get { lines.metadataProvider }
+        set { lines.metadataProvider = newValue }
+    }
+
     subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt
-    ) {
-        let merged = explicit.map { metadata.merging($0) { _, new in new } } ?? metadata
-        lines.log(level: level, message: message, metadata: merged, source: source, file: file, function: function, line: line)
+    func log(event: LogEvent) {
+        var event = event
+        event.metadata = event.metadata.map { metadata.merging($0) { _, explicit in explicit } } ?? metadata
+        lines.log(event: event)
     }
 }
