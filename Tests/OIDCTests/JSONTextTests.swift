@@ -4,34 +4,22 @@ import OIDC
 import Testing
 
 /// `JSONValue.jsonData` writes JSON itself; Foundation's `JSONEncoder` and `JSONSerialization` are the
-/// independent implementations it is checked against.
+/// independent implementations it is checked against, on random values (a failure prints the text it wrote).
 @Suite struct JSONTextTests {
-    /// A small deterministic generator (SplitMix64), so that a failure names a seed that reproduces it.
-    struct Generator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func pick<T>(_ choices: [T]) -> T { choices[Int(next() % UInt64(choices.count))] }
-    }
-
     static let awkwardStrings = [
         "", "a", "教育雲端帳號", "quote\"back\\slash/", "line\nfeed\r\ttab", "\u{0}\u{1}\u{1F}\u{7F}", "\u{2028}\u{2029}",
         "emoji 👩🏽‍🎓", "é (precomposed) e\u{301} (combining)", "</script>", "\u{FEFF}bom", "臺北市\\n",
     ]
     static let plainStrings = ["", "a", "教育雲端帳號", "quote\"back\\slash/", "emoji 👩🏽‍🎓", "https://example.edu.tw/x?y=1&z"]
 
-    static func value(_ generator: inout Generator, depth: Int, strings: [String], keys: [String], doubles: Bool) -> JSONValue {
+    static func value(_ generator: inout some RandomNumberGenerator, depth: Int, strings: [String], keys: [String], doubles: Bool) -> JSONValue {
         let kinds = depth > 0 ? 7 : 5
         switch generator.next() % UInt64(kinds) {
-        case 0: return .string(generator.pick(strings))
-        case 1: return .int(generator.pick([0, 1, -1, 42, Int64.max, Int64.min, 1_700_000_000]))
+        case 0: return .string(strings.randomElement(using: &generator)!)
+        case 1: return .int([0, 1, -1, 42, Int64.max, Int64.min, 1_700_000_000].randomElement(using: &generator)!)
         case 2:
-            return doubles ? .double(generator.pick([0.5, -1.25, 1e-5, 3.0, 1e20, 123_456.789])) : .bool(generator.next() % 2 == 0)
+            guard doubles else { return .bool(generator.next() % 2 == 0) }
+            return .double([0.5, -1.25, 1e-5, 3.0, 1e20, 123_456.789].randomElement(using: &generator)!)
         case 3: return .bool(generator.next() % 2 == 0)
         case 4: return .null
         case 5:
@@ -41,10 +29,16 @@ import Testing
         default:
             var members: [String: JSONValue] = [:]
             for _ in 0..<Int(generator.next() % 6) {
-                members[generator.pick(keys)] = value(&generator, depth: depth - 1, strings: strings, keys: keys, doubles: doubles)
+                members[keys.randomElement(using: &generator)!] = value(&generator, depth: depth - 1, strings: strings, keys: keys, doubles: doubles)
             }
             return .object(members)
         }
+    }
+
+    /// 400 values up to three levels deep.
+    static func randomValues(strings: [String], keys: [String], doubles: Bool) -> [JSONValue] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<400).map { _ in value(&generator, depth: 3, strings: strings, keys: keys, doubles: doubles) }
     }
 
     static func foundationEncoded(_ value: JSONValue) throws -> Data {
@@ -70,17 +64,15 @@ import Testing
     /// as JSONEncoder's, and JSONDecoder reads the value back.
     @Test func everyValueMeansWhatJSONEncoderWrites() throws {
         let keys = ["sub", "eduinfo", "Z", "a10", "a9", "教育", "key\"q", "\u{2028}", "line\nkey", ""]
-        for seed in UInt64(1)...400 {
-            var generator = Generator(state: seed)
-            let value = Self.value(&generator, depth: 3, strings: Self.awkwardStrings, keys: keys, doubles: true)
+        for value in Self.randomValues(strings: Self.awkwardStrings, keys: keys, doubles: true) {
             let ours = try value.jsonData()
             let parsed = try JSONSerialization.jsonObject(with: ours, options: [.fragmentsAllowed])
             let theirs = try JSONSerialization.jsonObject(with: Self.foundationEncoded(value), options: [.fragmentsAllowed])
-            #expect(Self.same(parsed, theirs), "seed \(seed): \(String(decoding: ours, as: UTF8.self))")
+            #expect(Self.same(parsed, theirs), "\(String(decoding: ours, as: UTF8.self))")
             // Read back: the same text again (whole doubles read back as integers, written the same; -0 is not in
             // this pool, since it reads back as the integer 0: `doublesAreWrittenAsJSONEncoderWritesThem` has it).
             let back = try JSONDecoder().decode(JSONValue.self, from: ours)
-            #expect(try back.jsonData() == ours, "seed \(seed)")
+            #expect(try back.jsonData() == ours, "\(String(decoding: ours, as: UTF8.self))")
         }
     }
 
@@ -88,11 +80,9 @@ import Testing
     /// with `.sortedKeys` and `.withoutEscapingSlashes` writes.
     @Test func ordinaryClaimsAreByteForByteJSONEncoders() throws {
         let keys = ["sub", "name", "email", "eduinfo", "schoolid", "titles", "classinfo", "guid", "personid", "iss"]
-        for seed in UInt64(1)...400 {
-            var generator = Generator(state: seed)
-            let value = Self.value(&generator, depth: 3, strings: Self.plainStrings, keys: keys, doubles: false)
+        for value in Self.randomValues(strings: Self.plainStrings, keys: keys, doubles: false) {
             let ours = try value.jsonData()
-            #expect(try ours == Self.foundationEncoded(value), "seed \(seed): \(String(decoding: ours, as: UTF8.self))")
+            #expect(try ours == Self.foundationEncoded(value), "\(String(decoding: ours, as: UTF8.self))")
         }
     }
 
