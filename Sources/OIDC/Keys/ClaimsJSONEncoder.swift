@@ -8,8 +8,11 @@ import JWTKit
 struct ClaimsJSONEncoder: JWTJSONEncoder {
     func encode<T: Encodable>(_ value: T) throws -> Data {
         if let claims = value as? ClaimSet { return try JSONValue.object(claims.values).jsonData() }
-        return try JSONEncoder.defaultForJWT.encode(value)
+        return try Self.headerEncoder.encode(value)
     }
+
+    /// JWTKit's own encoder, made once: `defaultForJWT` builds a new one on every use, and every token has a header.
+    private static let headerEncoder = JSONEncoder.defaultForJWT
 
     /// What a key is registered with in a JWTKit collection (`SigningKey.register`): JWTKit gives each key the
     /// serializer it was added with, not the collection's.
