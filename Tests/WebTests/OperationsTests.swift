@@ -128,11 +128,18 @@ import Testing
                 // Lost stays lost, even once the other holder's lease has run out.
                 time.withLock { $0 = 1_300 }
                 #expect(await !lease.keep())
+                // A renewal the database does not answer counts as lost too: the job stops rather than run on
+                // while another node may take it.
+                let orphan = JobLease("third-job", store: store, holder: "a", length: 100, clock: clock)
+                #expect(try await orphan.take())
+                try await built.shutdown()
+                time.withLock { $0 = 1_360 }
+                #expect(await !orphan.keep())
+                #expect(orphan.wasLost)
             } catch {
                 try? await built.shutdown()
                 throw error
             }
-            try await built.shutdown()
         }
     }
 }

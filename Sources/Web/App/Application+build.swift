@@ -249,7 +249,7 @@ struct MaintenanceService: Service {
             }
             if lease.wasLost {
                 services.logger.notice(
-                    "purge pass stopped: its lease ran out and another node holds it now (the rest goes in a later pass)")
+                    "purge pass stopped: its lease could not be renewed (another node holds it, or the database did not answer); the rest goes in a later pass")
             }
         }
         // The development outbox holds codes: it is runtime state and is purged like the tables.
@@ -270,7 +270,7 @@ final class JobLease: Sendable {
     let clock: OIDC.Clock
     /// When the lease held runs out; 0 until `take` succeeds.
     private let end = Mutex<Int64>(0)
-    /// Set once a renewal found another holder: the job stops, and says so.
+    /// Set once a renewal failed (another holder, or no answer from the database): the job stops, and says so.
     private let lost = Atomic<Bool>(false)
     var wasLost: Bool { lost.load(ordering: .relaxed) }
 
