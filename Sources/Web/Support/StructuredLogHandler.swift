@@ -1,6 +1,7 @@
 import Foundation
 import JSONText
 import Logging
+import OIDC
 import Synchronization
 
 #if canImport(Glibc)
@@ -60,15 +61,9 @@ public struct StructuredLogHandler: LogHandler {
         }
     }
 
+    /// A metadata value as JSON, written by the server's one JSON writer (it holds only strings, so it cannot fail).
     private static func jsonValue(_ value: Logger.Metadata.Value) -> String {
-        switch value {
-        case .string(let text): jsonString(text)
-        case .stringConvertible(let convertible): jsonString(convertible.description)
-        case .array(let values): "[" + values.map(jsonValue).joined(separator: ",") + "]"
-        case .dictionary(let entries):
-            "{" + entries.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonValue($0.value))" }
-                .joined(separator: ",") + "}"
-        }
+        String(decoding: (try? JSONValue(value).jsonData()) ?? Data("null".utf8), as: UTF8.self)
     }
 
     static func jsonString(_ text: String) -> String {
@@ -151,7 +146,8 @@ public enum LogFormat {
 
 /// swift-log's readable lines, with the metadata kept aside until a line is written: `StreamLogHandler` formats
 /// its whole metadata again each time a key is set, and every request sets its id — a cost paid per request
-/// (7 % of a userinfo answer) even when nothing is logged. The lines are the same.
+/// (7 % of a userinfo answer) even when nothing is logged. The lines are the same, but for one precedence: a
+/// metadata provider's value now yields to the handler's own under the same key (EduSSO sets no provider).
 struct ReadableLogHandler: LogHandler {
     var lines: StreamLogHandler
     var metadata: Logger.Metadata = [:]
@@ -175,5 +171,17 @@ struct ReadableLogHandler: LogHandler {
         var event = event
         event.metadata = event.metadata.map { metadata.merging($0) { _, explicit in explicit } } ?? metadata
         lines.log(event: event)
+    }
+}
+
+extension JSONValue {
+    /// A log metadata value: strings, arrays and dictionaries of them.
+    init(_ metadata: Logger.Metadata.Value) {
+        switch metadata {
+        case .string(let text): self = .string(text)
+        case .stringConvertible(let convertible): self = .string(convertible.description)
+        case .array(let values): self = .array(values.map(JSONValue.init))
+        case .dictionary(let entries): self = .object(entries.mapValues(JSONValue.init))
+        }
     }
 }
