@@ -61,17 +61,12 @@ import Testing
                     headers: [.contentType: "application/x-www-form-urlencoded", .authorization: "Basic \(credentials)"],
                     body: ByteBuffer(string: "grant_type=client_credentials"))
                 #expect(token.status == .ok)
-                let admin = Application(router: OperationsController(services: built.services).adminRouter())
-                try await admin.test(.router) { adminClient in
-                    let scraped = try await adminClient.execute(uri: "/metrics", method: .get)
-                    #expect(scraped.status == .ok)
-                    let text = String(buffer: scraped.body)
-                    #expect(text.contains(#"edu_sso_tokens_issued_total{grant_type="client_credentials"} 1"#))
-                    #expect(text.contains(#"route="/oidc/v1/token""#) && text.contains(#"status="200""#))
-                    #expect(text.contains("edu_sso_http_request_duration_seconds_bucket"))
-                    #expect(text.contains("edu_sso_database_pool_connections_max"))
-                    #expect(!text.contains(demo.clientSecret))
-                }
+                let text = try await TestServer.scrapedMetrics(built.services)
+                #expect(text.contains(#"edu_sso_tokens_issued_total{grant_type="client_credentials"} 1"#))
+                #expect(text.contains(#"route="/oidc/v1/token""#) && text.contains(#"status="200""#))
+                #expect(text.contains("edu_sso_http_request_duration_seconds_bucket"))
+                #expect(text.contains("edu_sso_database_pool_connections_max"))
+                #expect(!text.contains(demo.clientSecret))
             }
         }
     }

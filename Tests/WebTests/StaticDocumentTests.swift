@@ -55,14 +55,11 @@ import Testing
                 #expect(try await client.execute(uri: "/oidc/v1/jwksets", method: .post).status != .ok)
 
                 // Counted in the metrics although the router never saw them.
-                let admin = Application(router: OperationsController(services: built.services).adminRouter())
-                try await admin.test(.router) { adminClient in
-                    let text = String(buffer: try await adminClient.execute(uri: "/metrics", method: .get).body)
-                    #expect(text.contains(#"edu_sso_http_requests_total{route="/oidc/v1/jwksets",method="HEAD",status="200"} 1"#))
-                    #expect(text.contains(#"route="/oidc/v1/jwksets",method="GET",status="304"} 1"#))
-                    // The router's answers (the query-string requests) also record their duration.
-                    #expect(text.contains(#"edu_sso_http_request_duration_seconds_count{route="/oidc/v1/jwksets""#))
-                }
+                let text = try await TestServer.scrapedMetrics(built.services)
+                #expect(text.contains(#"edu_sso_http_requests_total{route="/oidc/v1/jwksets",method="HEAD",status="200"} 1"#))
+                #expect(text.contains(#"route="/oidc/v1/jwksets",method="GET",status="304"} 1"#))
+                // The router's answers (the query-string requests) also record their duration.
+                #expect(text.contains(#"edu_sso_http_request_duration_seconds_count{route="/oidc/v1/jwksets""#))
             }
         }
     }
@@ -90,12 +87,9 @@ import Testing
                 #expect(answered == 16, "the connection was closed after \(answered) answers")
                 #expect(closedWhenSilent, "a silent connection must still be closed by the idle timeout")
                 // And the pipeline answered them, not the router (which alone records a duration).
-                let admin = Application(router: OperationsController(services: built.services).adminRouter())
-                try await admin.test(.router) { adminClient in
-                    let text = String(buffer: try await adminClient.execute(uri: "/metrics", method: .get).body)
-                    #expect(text.contains(#"edu_sso_http_requests_total{route="/oidc/v1/jwksets",method="GET",status="200"} 8"#))
-                    #expect(!text.contains(#"edu_sso_http_request_duration_seconds_count{route="/oidc/v1/jwksets""#))
-                }
+                let text = try await TestServer.scrapedMetrics(built.services)
+                #expect(text.contains(#"edu_sso_http_requests_total{route="/oidc/v1/jwksets",method="GET",status="200"} 8"#))
+                #expect(!text.contains(#"edu_sso_http_request_duration_seconds_count{route="/oidc/v1/jwksets""#))
             }
         }
     }

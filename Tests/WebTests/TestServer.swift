@@ -5,6 +5,7 @@ import Glibc
 import Hummingbird
 import HummingbirdTesting
 import OIDC
+import Testing
 
 @testable import Web
 
@@ -33,6 +34,16 @@ enum TestServer {
         let built = try await buildApplication(config, clock: clock)
         try await prepare(built)
         try await built.application.test(.live) { client in try await body(client, built) }
+    }
+
+    /// What Prometheus would scrape from the admin listener's `/metrics` (which must answer 200).
+    static func scrapedMetrics(_ services: Services) async throws -> String {
+        let admin = Application(router: OperationsController(services: services).adminRouter())
+        return try await admin.test(.router) { client in
+            let scraped = try await client.execute(uri: "/metrics", method: .get)
+            try #require(scraped.status == .ok)
+            return String(buffer: scraped.body)
+        }
     }
 }
 
