@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOFoundationCompat
 import OIDC
+import Synchronization
 import Testing
 
 @testable import Web
@@ -99,20 +100,30 @@ import Testing
     /// router) and for any other route, long before the idle timeout; HTTP/1.0 with keep-alive and plain
     /// HTTP/1.1 keep their connection, the JWKS answered in the pipeline.
     @Test func connectionsThatAskToEndAreClosedAfterTheAnswer() async throws {
-        try await TestServer.withConfiguration(["connection_idle_timeout_seconds": "60"]) { config in
-            try await TestServer.live(config) { client, _ in
+        try await TestServer.withConfiguration(["connection_idle_timeout_seconds": "60", "admin_port": "0"]) { config in
+            try await TestServer.live(config) { client, built in
                 let port = try #require(client.port)
-                let cases: [(name: String, request: String, closes: Bool)] = [
-                    ("1.0, JWKS", "GET /oidc/v1/jwksets HTTP/1.0\r\n\r\n", true),
-                    ("1.0, healthz", "GET /healthz HTTP/1.0\r\n\r\n", true),
-                    ("1.1 Close, JWKS", "GET /oidc/v1/jwksets HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n", true),
-                    ("1.1 Close, healthz", "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n", true),
-                    ("1.0 keep-alive", "GET /oidc/v1/jwksets HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", false),
-                    ("1.1", "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", false),
+                // The admin listener (probes, metrics) closes the same way: load balancers' HTTP/1.0 checks go there.
+                var adminPort = 0
+                for _ in 0..<100 where adminPort == 0 {
+                    adminPort = built.services.adminPort.load(ordering: .relaxed)
+                    if adminPort == 0 { try await Task.sleep(for: .milliseconds(50)) }
+                }
+                try #require(adminPort != 0, "the admin listener did not start")
+                let cases: [(name: String, port: Int, request: String, closes: Bool)] = [
+                    ("1.0, JWKS", port, "GET /oidc/v1/jwksets HTTP/1.0\r\n\r\n", true),
+                    ("1.0, healthz", port, "GET /healthz HTTP/1.0\r\n\r\n", true),
+                    ("1.1 Close, JWKS", port, "GET /oidc/v1/jwksets HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n", true),
+                    ("1.1 Close, healthz", port, "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n", true),
+                    ("1.0 keep-alive", port, "GET /oidc/v1/jwksets HTTP/1.0\r\nConnection: keep-alive\r\n\r\n", false),
+                    ("1.1", port, "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", false),
+                    ("admin, 1.0, readyz", adminPort, "GET /readyz HTTP/1.0\r\n\r\n", true),
+                    ("admin, 1.1 Close, healthz", adminPort, "GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: Close\r\n\r\n", true),
+                    ("admin, 1.1", adminPort, "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", false),
                 ]
                 let outcomes = try await Task.detached {
                     try cases.map { testCase in
-                        let connection = try RawConnection(port: port, readTimeoutSeconds: 3)
+                        let connection = try RawConnection(port: testCase.port, readTimeoutSeconds: 3)
                         connection.send(testCase.request)
                         let answered = connection.readResponse()?.contains(" 200 OK") == true
                         return (answered, connection.isClosedByServer())

@@ -174,7 +174,7 @@ private func assemble(
         DevOutboxController(services: services).addRoutes(to: router)
     }
 
-    let http1 = HTTP1ChannelWithStaticDocuments.builder(
+    let http1 = EduSSOHTTP1Channel.builder(
         idleTimeout: .seconds(config.connectionIdleTimeoutSeconds), documents: services.staticDocuments)
     let application = Application(
         router: router,
@@ -199,6 +199,9 @@ private func adminListener(_ config: AppConfig, operations: OperationsController
     return [
         Application(
             router: operations.adminRouter(),
+            // The same channel as the public listener's (idle timeout, connections closed when asked), without
+            // the public documents.
+            server: EduSSOHTTP1Channel.builder(idleTimeout: .seconds(config.connectionIdleTimeoutSeconds), documents: nil),
             configuration: .init(address: .hostname(config.adminHost, port: port), serverName: nil),
             onServerRunning: { channel in
                 services.adminPort.store(channel.localAddress?.port ?? 0, ordering: .relaxed)

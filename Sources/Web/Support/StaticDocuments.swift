@@ -89,20 +89,22 @@ final class StaticDocumentHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 }
 
-/// Hummingbird's HTTP/1 channel with `StaticDocumentHandler` placed after its connection-state handler, not
-/// before it where `additionalChannelHandlers` would go: that handler keeps the idle timeout and the graceful
-/// shutdown's count of requests in progress, so it must see the requests answered in the pipeline too — ahead of
-/// it, a keep-alive connection asking only for the JWKS was closed as idle every `connection_idle_timeout_seconds`.
-struct HTTP1ChannelWithStaticDocuments: ServerChildChannel, HTTPChannelHandler {
+/// Hummingbird's HTTP/1 channel as every EduSSO listener uses it (the public one and the admin one):
+/// `ConnectionCloseSpelledOut` ahead of the conversion to HTTP types, and, on the public listener,
+/// `StaticDocumentHandler` after Hummingbird's connection-state handler, not before it where
+/// `additionalChannelHandlers` would go: that handler keeps the idle timeout and the graceful shutdown's count of
+/// requests in progress, so it must see the requests answered in the pipeline too — ahead of it, a keep-alive
+/// connection asking only for the JWKS was closed as idle every `connection_idle_timeout_seconds`.
+struct EduSSOHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     typealias Value = HTTP1Channel.Value
     let base: HTTP1Channel
-    let documents: StaticDocuments
+    let documents: StaticDocuments?
 
     var responder: Responder { base.responder }
 
-    static func builder(idleTimeout: TimeAmount, documents: StaticDocuments) -> HTTPServerBuilder {
+    static func builder(idleTimeout: TimeAmount, documents: StaticDocuments?) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in
-            HTTP1ChannelWithStaticDocuments(
+            EduSSOHTTP1Channel(
                 base: HTTP1Channel(responder: responder, configuration: .init(idleTimeout: idleTimeout)), documents: documents)
         }
     }
@@ -111,8 +113,10 @@ struct HTTP1ChannelWithStaticDocuments: ServerChildChannel, HTTPChannelHandler {
         // The base's future is already complete, so this runs inside the channel initializer, before any read.
         base.setup(channel: channel, logger: logger).flatMapThrowing { value in
             let pipeline = channel.pipeline.syncOperations
-            let connectionState = try pipeline.handler(type: HTTPConnectionStateHandler.self)
-            try pipeline.addHandler(StaticDocumentHandler(documents: documents), position: .after(connectionState))
+            if let documents {
+                let connectionState = try pipeline.handler(type: HTTPConnectionStateHandler.self)
+                try pipeline.addHandler(StaticDocumentHandler(documents: documents), position: .after(connectionState))
+            }
             let conversion = try pipeline.handler(type: HTTP1ToHTTPServerCodec.self)
             try pipeline.addHandler(ConnectionCloseSpelledOut(), position: .before(conversion))
             return value
