@@ -296,7 +296,8 @@ final class JobLease: Sendable {
         let now = clock.now()
         if now < end.withLock({ $0 }) - length / 2 { return true }
         if (try? await take()) == true { return true }
-        lost.store(true, ordering: .relaxed)
+        // A cancelled job stops without calling its lease lost: nothing went wrong with the lease.
+        if !Task.isCancelled { lost.store(true, ordering: .relaxed) }
         return false
     }
 }
