@@ -1,8 +1,9 @@
 /// JSON text written directly as UTF-8, for the places where Foundation's `JSONEncoder` costs more than the work
 /// it does (a userinfo answer spent a fifth of its CPU in the encoder's containers) and for the log lines. One
-/// string escaper for the whole server: what RFC 8259 requires (`"`, `\` and the control characters), plus U+2028
-/// and U+2029, which are valid JSON but which some readers take for line breaks. `/` is not escaped, like
-/// `JSONEncoder` with `.withoutEscapingSlashes`.
+/// string escaper for the whole server: what RFC 8259 requires (`"`, `\` and the C0 control characters), plus the
+/// C1 control characters (U+0080–U+009F, NEL among them) and U+2028 and U+2029, which are valid JSON but which some
+/// readers take for line breaks (Python's `splitlines` does for all three), so that no value can start a log line
+/// of its own. `/` is not escaped, like `JSONEncoder` with `.withoutEscapingSlashes`.
 public enum JSONText {
     /// Appends `value` as a JSON string literal, quotes included.
     public static func appendString(_ value: String, to out: inout [UInt8]) {
@@ -31,6 +32,15 @@ public enum JSONText {
             case UInt8(ascii: "\r"): out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
             case UInt8(ascii: "\t"): out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
             case 0..<0x20: appendUnicodeEscape(UInt16(byte), to: &out)
+            case 0xC2:
+                // U+0080–U+009F are C2 80 … C2 9F in UTF-8.
+                let next = bytes.index(after: index)
+                if next != bytes.endIndex, (0x80...0x9F).contains(bytes[next]) {
+                    appendUnicodeEscape(UInt16(bytes[next]), to: &out)
+                    index = bytes.index(after: next)
+                    continue
+                }
+                out.append(byte)
             case 0xE2:
                 // U+2028 and U+2029 are E2 80 A8 and E2 80 A9 in UTF-8.
                 let next = bytes.index(after: index)

@@ -7,7 +7,7 @@ import Testing
 /// independent implementations it is checked against, on random values (a failure prints the text it wrote).
 @Suite struct JSONTextTests {
     static let awkwardStrings = [
-        "", "a", "教育雲端帳號", "quote\"back\\slash/", "line\nfeed\r\ttab", "\u{0}\u{1}\u{1F}\u{7F}", "\u{2028}\u{2029}",
+        "", "a", "教育雲端帳號", "quote\"back\\slash/", "line\nfeed\r\ttab", "\u{0}\u{1}\u{1F}\u{7F}", "\u{2028}\u{2029}", "nel\u{85}c1\u{9F}\u{A0}",
         "emoji 👩🏽‍🎓", "é (precomposed) e\u{301} (combining)", "</script>", "\u{FEFF}bom", "臺北市\\n",
     ]
     static let plainStrings = ["", "a", "教育雲端帳號", "quote\"back\\slash/", "emoji 👩🏽‍🎓", "https://example.edu.tw/x?y=1&z"]
@@ -98,6 +98,8 @@ import Testing
         #expect(JSONText.escaped("a\"b\\c/d") == #"a\"b\\c/d"#)
         #expect(JSONText.escaped("\n\r\t\u{0}\u{1F}") == #"\n\r\t\u0000\u001f"#)
         #expect(JSONText.escaped("x\u{2028}y\u{2029}z") == #"x\u2028y\u2029z"#)
+        // C1 controls (NEL is a line break to Python's splitlines) are escaped; U+00A0 and beyond are not.
+        #expect(JSONText.escaped("a\u{85}b\u{80}\u{9F}\u{A0}é") == #"a\u0085b\u0080\u009f"# + "\u{A0}é")
         #expect(JSONText.escaped("教育 👩🏽‍🎓 \u{7F}") == "教育 👩🏽‍🎓 \u{7F}")
         // A lone E2 lead byte sequence that is not U+2028/2029 passes through untouched.
         #expect(JSONText.escaped("\u{2026}\u{20AC}") == "\u{2026}\u{20AC}")
@@ -111,5 +113,8 @@ import Testing
         #expect(try JSON.encode(claims) == JSONValue.object(claims).jsonData())
         #expect(String(decoding: try JSON.encode(claims), as: UTF8.self).contains(#"\u2028"#))
         #expect(try JSON.encode(["k": "v/w"]) == Data(#"{"k":"v/w"}"#.utf8))
+        let single: JSONValue = .array([.string("x\u{2028}")])
+        #expect(try JSON.encode(single) == single.jsonData())
+        #expect(String(decoding: try JSON.encode(single), as: UTF8.self) == #"["x\u2028"]"#)
     }
 }
