@@ -67,7 +67,9 @@ public struct StructuredLogHandler: LogHandler {
     }
 
     static func jsonString(_ text: String) -> String {
-        "\"" + JSONText.escaped(text) + "\""
+        var out: [UInt8] = []
+        JSONText.appendString(text, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     private static func flat(_ value: Logger.Metadata.Value) -> String {
