@@ -167,6 +167,24 @@ final class CapturingSender: MessageSender {
         #expect(floodedDue.local.count == RateLimiter.publishLimit)
         #expect(floodedDue.local["fail:password:198.51.100.7"] == 50)
         #expect(floodedDue.local.keys.filter { $0.hasPrefix("captcha-render:") }.count == RateLimiter.publishLimit - 1)
+
+        // Both kinds past half the budget: half each, the busiest of each kind.
+        let both = RateLimiter(capacity: 20_000)
+        for index in 0..<3_000 {
+            for _ in 0..<(60 + index % 7) { _ = both.allow("captcha-render:\(index)", limit: 4, now: 60) }
+            for _ in 0..<(10 + index % 5) { _ = both.allow("page:\(index)", limit: 600, now: 60) }
+        }
+        let bothDue = both.countsToPublish(now: 60)
+        let low = bothDue.local.filter { $0.key.hasPrefix("captcha-render:") }
+        #expect(low.count == RateLimiter.publishLimit / 2)
+        #expect(bothDue.local.count - low.count == RateLimiter.publishLimit / 2)
+        // The busiest of each kind: no key left out counts more than one taken.
+        for kind in ["captcha-render:", "page:"] {
+            let counts = (0..<3_000).map { index in kind == "page:" ? 10 + index % 5 : 60 + index % 7 }
+            let taken = bothDue.local.filter { $0.key.hasPrefix(kind) }.values.sorted()
+            let leftOut = counts.sorted().dropLast(taken.count)
+            #expect((leftOut.max() ?? 0) <= (taken.first ?? 0), "\(kind)")
+        }
     }
 
     @Test func failureOnlyCounting() {
